@@ -1,0 +1,92 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Handler returns the HTTP API of the node.
+func (n *Node) Handler() http.Handler {
+	return n.server.Handler
+}
+
+// Serve serves the API on ln until Shutdown or Close. It returns nil after
+// Shutdown and the listener's error otherwise. Serve may be called for
+// several listeners.
+func (n *Node) Serve(ln net.Listener) error {
+	err := n.server.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve control-plane API: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops the API: it ends waiting directory queries with the
+// current directory, closes the listeners and waits for requests in
+// flight until ctx ends. Raft keeps running until Close.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.stopOnce.Do(func() { close(n.stopping) })
+	if err := n.server.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shut down control-plane API: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(n.withRequestID, n.logRequests, n.recoverPanics)
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
+	})
+
+	r.Get("/healthz", n.healthz)
+	r.Get("/readyz", n.readyz)
+	r.Route("/v1", func(r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(requireBearer(n.cfg.OperatorToken))
+			r.Get("/domains", n.listDomains)
+			r.Post("/domains", n.addDomains)
+			r.Get("/domains/{name}", n.showDomain)
+			r.Post("/domains/{name}/retire", n.retireDomain)
+			r.Get("/edges", n.listEdges)
+			r.Get("/cluster/status", n.clusterStatus)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(requireBearer(n.cfg.ClusterToken))
+			r.Post("/edges/register", n.registerEdge)
+			r.Post("/edges/{id}/heartbeat", n.heartbeatEdge)
+			r.Get("/directory", n.directory)
+		})
+	})
+	return r
+}
+
+func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz reports ready while the cluster has a leader, because without one
+// the node can serve reads but no writes.
+func (n *Node) readyz(w http.ResponseWriter, _ *http.Request) {
+	if addr, _ := n.raft.LeaderWithID(); addr == "" {
+		writeError(w, http.StatusServiceUnavailable, "no_leader", "the cluster has no leader now")
+		return
+	}
+	n.healthz(w, nil)
+}
+
+func (n *Node) clusterStatus(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, n.Status())
+}

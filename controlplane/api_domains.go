@@ -1,0 +1,54 @@
+package controlplane
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/mayfly-mail/mayfly/controlplane/wire"
+)
+
+func (n *Node) listDomains(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, wire.DomainsResponse{Domains: n.State().DomainList()})
+}
+
+func (n *Node) addDomains(w http.ResponseWriter, r *http.Request) {
+	var req wire.AddDomainsRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	domains, err := n.AddDomains(r.Context(), req)
+	if err != nil {
+		n.writeApplyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, wire.DomainsResponse{Domains: domains})
+}
+
+func (n *Node) showDomain(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	d, ok := n.State().Domain(name)
+	if !ok {
+		writeError(w, http.StatusNotFound, "domain_not_found", fmt.Sprintf("domain %q not found", name))
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// retireDomain accepts an empty body, for a retirement without a reason.
+func (n *Node) retireDomain(w http.ResponseWriter, r *http.Request) {
+	var req wire.RetireDomainRequest
+	if err := decodeJSON(w, r, &req); err != nil && !errors.Is(err, errEmptyBody) {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	d, err := n.RetireDomain(r.Context(), chi.URLParam(r, "name"), req.Reason)
+	if err != nil {
+		n.writeApplyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,75 @@
+package controlplane
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config configures a Node.
+type Config struct {
+	// NodeID is the node's stable Raft server id.
+	NodeID string
+	// DataDir holds the Raft log, stable store and snapshots.
+	DataDir string
+	// RaftListen is the host:port the Raft transport binds.
+	RaftListen string
+	// RaftAdvertise is the host:port other nodes reach this node at. Empty
+	// means the bound address, which must then not be unspecified (0.0.0.0).
+	RaftAdvertise string
+	// APIListen is the host:port of the HTTP API. Empty means Open starts
+	// no API listener, and the caller serves Handler itself.
+	APIListen string
+	// Bootstrap makes a node without Raft state found a new single-voter
+	// cluster. A node that has state already starts from it.
+	Bootstrap bool
+	// OperatorToken guards the admin routes of the API.
+	OperatorToken string
+	// ClusterToken guards the routes that edges call.
+	ClusterToken string
+	// Logger receives the node's logs, Raft's included. Nil means slog.Default().
+	Logger *slog.Logger
+	// HeartbeatTimeout and ElectionTimeout are Raft's; zero means 1s.
+	HeartbeatTimeout time.Duration
+	ElectionTimeout  time.Duration
+}
+
+const defaultRaftTimeout = time.Second
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.HeartbeatTimeout == 0 {
+		c.HeartbeatTimeout = defaultRaftTimeout
+	}
+	if c.ElectionTimeout == 0 {
+		c.ElectionTimeout = defaultRaftTimeout
+	}
+	return c
+}
+
+// Validate checks that every required field is set and that the two
+// tokens differ, so that an edge's credential never opens the admin API.
+func (c Config) Validate() error {
+	required := []struct{ name, value string }{
+		{"node id", c.NodeID},
+		{"data dir", c.DataDir},
+		{"raft listen address", c.RaftListen},
+		{"operator token", c.OperatorToken},
+		{"cluster token", c.ClusterToken},
+	}
+	for _, r := range required {
+		if r.value == "" {
+			return fmt.Errorf("invalid control-plane config: %s is missing", r.name)
+		}
+	}
+	if c.OperatorToken == c.ClusterToken {
+		return errors.New("invalid control-plane config: operator token and cluster token must differ")
+	}
+	if c.HeartbeatTimeout < 0 || c.ElectionTimeout < 0 {
+		return errors.New("invalid control-plane config: raft timeouts must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+// Package fsm is the Raft finite-state machine of the control plane. It
+// applies committed commands to an immutable *state.State and publishes each
+// new version for lock-free readers.
+//
+// # Commands
+//
+// A command is one JSON object per Raft log entry:
+//
+//	{"v":1,"type":"add_domains","request_id":"...","at":"2025-01-02T03:04:05Z","body":{...}}
+//
+// where "at" is the proposer's clock: Apply reads the time from it and never
+// from the local clock, so every replica computes the same state. The types
+// and their bodies are:
+//
+//   - add_domains: AddDomains
+//   - retire_domain: RetireDomain
+//   - set_domain_status: SetDomainStatus
+//   - register_edge: RegisterEdge
+//   - heartbeat_edge: HeartbeatEdge
+//   - remove_edge: RemoveEdge
+//   - set_dns_settings: SetDNSSettings
+//
+// Apply returns a Response for every entry. A business rejection (an
+// invalid name, an unknown domain) is Response.Err, a *RejectError, and
+// leaves the state unchanged. An entry that cannot be decoded, or that
+// carries an unknown version or type, panics: a replica that skipped it
+// would diverge from the others, which is worse than stopping.
+//
+// Every command is idempotent by its meaning, so a proposer that lost track
+// of an entry's outcome (a leadership change during Apply) may send it again.
+//
+// # SOA serials
+//
+// A domain's Serial goes up by one with every committed change to what its
+// zone answers: adding the domain, changing its status, registering or
+// removing an edge of its region, or changing such an edge's MX host or
+// addresses, while the domain's MX points at the edges. A change to the DNS
+// settings bumps every domain and DNS.OpsSerial. A change to an edge's MX
+// host or addresses also bumps DNS.OpsSerial, because the operations zone
+// holds the A and AAAA records of the MX hosts. A heartbeat bumps nothing.
+//
+// # Snapshots
+//
+// A snapshot is the JSON object {"version":1,"state":{...}} with the state
+// in its JSON form (package state).
+package fsm
