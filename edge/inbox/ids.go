@@ -1,0 +1,54 @@
+package inbox
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// idSize is the size of inbox and message ids in bytes.
+const idSize = 16
+
+// idEncoding is lowercase base32hex, whose alphabet is in ASCII order, so
+// the text of ids sorts like their bytes.
+var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+// newInboxID returns 16 random bytes.
+func newInboxID() ([]byte, error) {
+	id := make([]byte, idSize)
+	if _, err := rand.Read(id); err != nil {
+		return nil, fmt.Errorf("new inbox id: %w", err)
+	}
+	return id, nil
+}
+
+// newMessageID returns the receive time in Unix nanoseconds, big-endian,
+// followed by 8 random bytes.
+func newMessageID(receivedAt time.Time) ([]byte, error) {
+	id := binary.BigEndian.AppendUint64(make([]byte, 0, idSize), uint64(receivedAt.UnixNano()))
+	id = id[:idSize]
+	if _, err := rand.Read(id[8:]); err != nil {
+		return nil, fmt.Errorf("new message id: %w", err)
+	}
+	return id, nil
+}
+
+func encodeID(id []byte) string {
+	return idEncoding.EncodeToString(id)
+}
+
+// parseID accepts only the exact text encodeID returns. The decoder skips
+// line breaks and ignores the last character's spare bits, so the result
+// is encoded again and compared.
+func parseID(s string) ([]byte, bool) {
+	if len(s) != idEncoding.EncodedLen(idSize) {
+		return nil, false
+	}
+	id, err := idEncoding.DecodeString(s)
+	if err != nil || len(id) != idSize || encodeID(id) != s {
+		return nil, false
+	}
+	return id, true
+}

@@ -1,0 +1,200 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
+	"github.com/mayfly-mail/mayfly/edge/store"
+)
+
+// maxBodyPrealloc bounds the buffer that readBody allocates up front.
+const maxBodyPrealloc = 32 << 20
+
+// MessageSummary is a message as the listing shows it.
+type MessageSummary struct {
+	ID string
+	// From is the header From, or the envelope sender when the header has
+	// none.
+	From string
+	// Subject is the decoded Subject header.
+	Subject string
+	// Recipient is the address as given in RCPT, which may carry a +tag.
+	Recipient string
+	// EnvelopeFrom is the SMTP reverse-path, "" for the null path of bounces.
+	EnvelopeFrom   string
+	Date           time.Time
+	ReceivedAt     time.Time
+	Size           int64 // raw message size in bytes
+	HasAttachments bool
+	Seen           bool
+}
+
+// Messages returns the summaries of every message, newest first. A message
+// whose metadata fails to open makes the whole call fail, because that
+// means the store was changed.
+func (a *Access) Messages(ctx context.Context) ([]MessageSummary, error) {
+	if _, err := a.liveInbox(ctx); err != nil {
+		return nil, err
+	}
+	records, err := a.s.store.Messages(a.id)
+	if err != nil {
+		return nil, fmt.Errorf("list messages of inbox %s: %w", encodeID(a.id), err)
+	}
+
+	summaries := make([]MessageSummary, 0, len(records))
+	for _, m := range slices.Backward(records) {
+		summary, _, err := a.openMeta(m)
+		if err != nil {
+			return nil, fmt.Errorf("list messages of inbox %s: %w", encodeID(a.id), err)
+		}
+		summaries = append(summaries, summary)
+	}
+	return summaries, nil
+}
+
+// Message returns the summary and raw bytes of one message. An id that is
+// malformed or not in this inbox is ErrMessageNotFound. A changed chunk or
+// metadata is an error wrapping seal.ErrDecrypt, never wrong data.
+func (a *Access) Message(ctx context.Context, id string) (MessageSummary, []byte, error) {
+	m, err := a.message(ctx, id)
+	if err != nil {
+		return MessageSummary{}, nil, err
+	}
+	summary, opener, err := a.openMeta(m)
+	if err != nil {
+		return MessageSummary{}, nil, fmt.Errorf("read message %s: %w", id, err)
+	}
+	raw, err := a.readBody(opener, m)
+	if err != nil {
+		return MessageSummary{}, nil, fmt.Errorf("read message %s: %w", id, err)
+	}
+	if int64(len(raw)) != summary.Size {
+		return MessageSummary{}, nil, fmt.Errorf("read message %s: body has %d bytes, want %d from the metadata", id, len(raw), summary.Size)
+	}
+	return summary, raw, nil
+}
+
+// MarkSeen marks the message as seen, or returns ErrMessageNotFound.
+func (a *Access) MarkSeen(ctx context.Context, id string) error {
+	m, err := a.message(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = a.s.store.SetSeen(a.id, m.ID)
+	if errors.Is(err, store.ErrMessageNotFound) {
+		return ErrMessageNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("mark message %s seen: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteMessage deletes the message, or returns ErrMessageNotFound.
+func (a *Access) DeleteMessage(ctx context.Context, id string) error {
+	m, err := a.message(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = a.s.store.DeleteMessage(a.id, m.ID)
+	if errors.Is(err, store.ErrMessageNotFound) {
+		return ErrMessageNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("delete message %s: %w", id, err)
+	}
+	a.s.log.Info("message deleted", "inbox_id", encodeID(a.id), "message_id", id)
+	return nil
+}
+
+// message checks that the inbox is live and returns the message record.
+func (a *Access) message(ctx context.Context, id string) (store.Message, error) {
+	if _, err := a.liveInbox(ctx); err != nil {
+		return store.Message{}, err
+	}
+	messageID, ok := parseID(id)
+	if !ok {
+		return store.Message{}, ErrMessageNotFound
+	}
+	m, err := a.s.store.Message(a.id, messageID)
+	if errors.Is(err, store.ErrMessageNotFound) {
+		return store.Message{}, ErrMessageNotFound
+	}
+	if err != nil {
+		return store.Message{}, fmt.Errorf("get message %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// openMeta decapsulates the message key and opens the metadata.
+func (a *Access) openMeta(m store.Message) (MessageSummary, *seal.MessageOpener, error) {
+	opener, err := seal.OpenMessage(a.privateKey, m.Enc, m.ID)
+	if err != nil {
+		return MessageSummary{}, nil, err
+	}
+	metaJSON, err := opener.OpenMeta(m.SealedMeta)
+	if err != nil {
+		return MessageSummary{}, nil, fmt.Errorf("open metadata of message %s: %w", encodeID(m.ID), err)
+	}
+	meta, err := decodeMeta(metaJSON)
+	if err != nil {
+		return MessageSummary{}, nil, err
+	}
+
+	from := meta.From
+	if from == "" {
+		from = meta.EnvelopeFrom
+	}
+	summary := MessageSummary{
+		ID:             encodeID(m.ID),
+		From:           from,
+		Subject:        meta.Subject,
+		Recipient:      meta.Recipient,
+		EnvelopeFrom:   meta.EnvelopeFrom,
+		Date:           meta.Date,
+		ReceivedAt:     meta.ReceivedAt,
+		Size:           meta.Size,
+		HasAttachments: meta.HasAttachments,
+		Seen:           m.Seen,
+	}
+	return summary, opener, nil
+}
+
+// readBody opens the chunks in order. Opening the last one as the last
+// detects truncation, and the index checks detect gaps and extra chunks.
+func (a *Access) readBody(opener *seal.MessageOpener, m store.Message) ([]byte, error) {
+	if m.Chunks == 0 {
+		return nil, errors.New("message has no chunks")
+	}
+	// The stored size is not authenticated, so it only sizes the buffer
+	// up to a bound.
+	body := make([]byte, 0, min(max(m.Size, 0), maxBodyPrealloc))
+	next := uint32(0)
+	err := a.s.store.ReadChunks(a.id, m.ID, func(index uint32, sealed []byte) error {
+		if index != next || index >= m.Chunks {
+			return fmt.Errorf("chunk %d found, want chunk %d of %d", index, next, m.Chunks)
+		}
+		open := opener.OpenChunk
+		if index == m.Chunks-1 {
+			open = opener.OpenLastChunk
+		}
+		data, err := open(index, sealed)
+		if err != nil {
+			return fmt.Errorf("open chunk %d: %w", index, err)
+		}
+		body = append(body, data...)
+		next++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if next != m.Chunks {
+		return nil, fmt.Errorf("found %d chunks, want %d", next, m.Chunks)
+	}
+	return body, nil
+}

@@ -1,0 +1,292 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Message is the stored record of one sealed message. Its body is stored as
+// Chunks sealed chunks beside it.
+type Message struct {
+	ID         []byte
+	Enc        []byte // HPKE encapsulated key
+	SealedMeta []byte
+	Size       int64 // plaintext body size in bytes
+	Chunks     uint32
+	Seen       bool
+}
+
+// AddMessage stores a message and its sealed chunks in the inbox unless the
+// inbox is gone or expired at now, in which case it returns ErrNotFound. It
+// returns once the commit is durable. Concurrent calls share one commit.
+func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]byte) error {
+	if int(m.Chunks) != len(chunks) {
+		return fmt.Errorf("add message: record has %d chunks, got %d", m.Chunks, len(chunks))
+	}
+	// Batch may call the function more than once, so it only puts fixed
+	// keys and values.
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		in, err := getInbox(tx, inboxID)
+		if err != nil {
+			return err
+		}
+		if !in.Live(now) {
+			return ErrNotFound
+		}
+		records, chunkBucket, err := createMailbox(tx, inboxID)
+		if err != nil {
+			return err
+		}
+		if err := records.Put(m.ID, encodeMessage(m)); err != nil {
+			return err
+		}
+		for i, c := range chunks {
+			if err := chunkBucket.Put(chunkKey(m.ID, uint32(i)), c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add message: %w", err)
+	}
+	return nil
+}
+
+// Messages returns the inbox's messages, oldest first. An inbox without
+// messages, or one that does not exist, has none.
+func (s *Store) Messages(inboxID []byte) ([]Message, error) {
+	var out []Message
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		records, _ := mailbox(tx, inboxID)
+		if records == nil {
+			return nil
+		}
+		return records.ForEach(func(id, record []byte) error {
+			m, err := decodeMessage(id, record)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return out, nil
+}
+
+// CountMessages returns the number of messages in the inbox.
+func (s *Store) CountMessages(inboxID []byte) (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		records, _ := mailbox(tx, inboxID)
+		if records != nil {
+			n = records.Stats().KeyN
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count messages: %w", err)
+	}
+	return n, nil
+}
+
+// Message returns one message record, or ErrMessageNotFound.
+func (s *Store) Message(inboxID, messageID []byte) (Message, error) {
+	var m Message
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		m, err = getMessage(tx, inboxID, messageID)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("get message: %w", err)
+	}
+	return m, nil
+}
+
+// ReadChunks calls fn for each stored chunk of the message in index order,
+// inside one read transaction. The sealed slice is valid only until fn
+// returns. It returns ErrMessageNotFound when the message does not exist.
+func (s *Store) ReadChunks(inboxID, messageID []byte, fn func(index uint32, sealed []byte) error) error {
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if _, err := getMessage(tx, inboxID, messageID); err != nil {
+			return err
+		}
+		_, chunks := mailbox(tx, inboxID)
+		c := chunks.Cursor()
+		for k, v := c.Seek(messageID); k != nil && bytes.HasPrefix(k, messageID); k, v = c.Next() {
+			if len(k) != len(messageID)+4 {
+				return fmt.Errorf("%w: chunk key of %d bytes", ErrCorruptRecord, len(k))
+			}
+			if err := fn(binary.BigEndian.Uint32(k[len(messageID):]), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read chunks: %w", err)
+	}
+	return nil
+}
+
+// SetSeen marks the message as seen, or returns ErrMessageNotFound.
+func (s *Store) SetSeen(inboxID, messageID []byte) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		m, err := getMessage(tx, inboxID, messageID)
+		if err != nil || m.Seen {
+			return err
+		}
+		m.Seen = true
+		records, _ := mailbox(tx, inboxID)
+		return records.Put(messageID, encodeMessage(m))
+	})
+	if err != nil {
+		return fmt.Errorf("mark message seen: %w", err)
+	}
+	return nil
+}
+
+// DeleteMessage deletes the message and its chunks in one transaction, or
+// returns ErrMessageNotFound.
+func (s *Store) DeleteMessage(inboxID, messageID []byte) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getMessage(tx, inboxID, messageID); err != nil {
+			return err
+		}
+		records, chunks := mailbox(tx, inboxID)
+		if err := records.Delete(messageID); err != nil {
+			return err
+		}
+		return deleteChunks(chunks, messageID)
+	})
+	if err != nil {
+		return fmt.Errorf("delete message: %w", err)
+	}
+	return nil
+}
+
+// PutMessage replaces the record of an existing message, or returns
+// ErrMessageNotFound. Its chunks stay as they are.
+func (s *Store) PutMessage(inboxID []byte, m Message) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getMessage(tx, inboxID, m.ID); err != nil {
+			return err
+		}
+		records, _ := mailbox(tx, inboxID)
+		return records.Put(m.ID, encodeMessage(m))
+	})
+	if err != nil {
+		return fmt.Errorf("put message: %w", err)
+	}
+	return nil
+}
+
+// PutChunk replaces or adds one sealed chunk of an existing message, or
+// returns ErrMessageNotFound. It does not change the message's chunk count.
+func (s *Store) PutChunk(inboxID, messageID []byte, index uint32, sealed []byte) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getMessage(tx, inboxID, messageID); err != nil {
+			return err
+		}
+		_, chunks := mailbox(tx, inboxID)
+		return chunks.Put(chunkKey(messageID, index), sealed)
+	})
+	if err != nil {
+		return fmt.Errorf("put chunk: %w", err)
+	}
+	return nil
+}
+
+// mailbox returns the message and chunk buckets of an inbox, or nils when
+// it has never received a message.
+func mailbox(tx *bbolt.Tx, inboxID []byte) (records, chunks *bbolt.Bucket) {
+	b := tx.Bucket(bucketMessages).Bucket(inboxID)
+	if b == nil {
+		return nil, nil
+	}
+	return b.Bucket(bucketMessageRecords), b.Bucket(bucketChunks)
+}
+
+func createMailbox(tx *bbolt.Tx, inboxID []byte) (records, chunks *bbolt.Bucket, err error) {
+	b, err := tx.Bucket(bucketMessages).CreateBucketIfNotExists(inboxID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if records, err = b.CreateBucketIfNotExists(bucketMessageRecords); err != nil {
+		return nil, nil, err
+	}
+	if chunks, err = b.CreateBucketIfNotExists(bucketChunks); err != nil {
+		return nil, nil, err
+	}
+	return records, chunks, nil
+}
+
+func getMessage(tx *bbolt.Tx, inboxID, messageID []byte) (Message, error) {
+	records, _ := mailbox(tx, inboxID)
+	if records == nil {
+		return Message{}, ErrMessageNotFound
+	}
+	record := records.Get(messageID)
+	if record == nil {
+		return Message{}, ErrMessageNotFound
+	}
+	return decodeMessage(messageID, record)
+}
+
+// deleteChunks collects the keys first, because deleting under a bbolt
+// cursor while it iterates can skip keys.
+func deleteChunks(chunks *bbolt.Bucket, messageID []byte) error {
+	var keys [][]byte
+	c := chunks.Cursor()
+	for k, _ := c.Seek(messageID); k != nil && bytes.HasPrefix(k, messageID); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := chunks.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func chunkKey(messageID []byte, index uint32) []byte {
+	key := append([]byte(nil), messageID...)
+	return binary.BigEndian.AppendUint32(key, index)
+}
+
+func encodeMessage(m Message) []byte {
+	e := newEncoder()
+	e.bytes(m.Enc)
+	e.bytes(m.SealedMeta)
+	e.int64(m.Size)
+	e.uvarint(uint64(m.Chunks))
+	e.bool(m.Seen)
+	return e.buf
+}
+
+func decodeMessage(id, record []byte) (Message, error) {
+	d := newDecoder(record)
+	m := Message{
+		ID:         append([]byte(nil), id...),
+		Enc:        d.bytes(),
+		SealedMeta: d.bytes(),
+		Size:       d.int64(),
+	}
+	chunks := d.uvarint()
+	m.Seen = d.bool()
+	if err := d.finish(); err != nil {
+		return Message{}, fmt.Errorf("message %x: %w", id, err)
+	}
+	if chunks > 1<<32-1 {
+		return Message{}, fmt.Errorf("message %x: %w: chunk count %d", id, ErrCorruptRecord, chunks)
+	}
+	m.Chunks = uint32(chunks)
+	return m, nil
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// DeleteExpired deletes up to limit inboxes that expired at or before now,
+// each with everything DeleteInbox deletes, in one transaction. It returns
+// the ids it deleted, and fewer than limit ids means that none are left. It
+// writes nothing when no inbox has expired, so a frequent sweep costs no
+// fsync.
+func (s *Store) DeleteExpired(now time.Time, limit int) ([][]byte, error) {
+	var found bool
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		found = len(expiredKeys(tx, now, 1)) > 0
+		return nil
+	})
+	if err != nil || !found {
+		return nil, err
+	}
+
+	var deleted [][]byte
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		deleted = deleted[:0]
+		for _, key := range expiredKeys(tx, now, limit) {
+			id, err := deleteByExpiryKey(tx, key)
+			if err != nil {
+				return err
+			}
+			if id != nil {
+				deleted = append(deleted, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete expired inboxes: %w", err)
+	}
+	return deleted, nil
+}
+
+// expiredKeys returns up to limit keys from the start of the expiry bucket
+// whose expiry is at or before now.
+func expiredKeys(tx *bbolt.Tx, now time.Time, limit int) [][]byte {
+	var keys [][]byte
+	c := tx.Bucket(bucketExpiry).Cursor()
+	for k, _ := c.First(); k != nil && len(keys) < limit; k, _ = c.Next() {
+		if len(k) < 8 || int64(binary.BigEndian.Uint64(k[:8])) > now.UnixNano() {
+			break
+		}
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	return keys
+}
+
+// deleteByExpiryKey deletes the inbox of an expiry entry and returns its id.
+// An entry whose record is missing or points elsewhere is only removed, and
+// the id returned is nil, so a stray entry cannot stall the sweep.
+func deleteByExpiryKey(tx *bbolt.Tx, key []byte) ([]byte, error) {
+	id := key[8:]
+	in, err := getInbox(tx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, tx.Bucket(bucketExpiry).Delete(key)
+	case errors.Is(err, ErrCorruptRecord):
+		return id, deleteCorruptInbox(tx, key)
+	case err != nil:
+		return nil, err
+	}
+	if !bytes.Equal(expiryKey(in.ExpiresAt, id), key) {
+		return nil, tx.Bucket(bucketExpiry).Delete(key)
+	}
+	return in.ID, deleteInbox(tx, in)
+}
+
+// deleteCorruptInbox deletes an inbox whose record does not decode. Its
+// index entries stay, because only the record has their keys, but they
+// lead to no record and so to ErrNotFound.
+func deleteCorruptInbox(tx *bbolt.Tx, key []byte) error {
+	id := key[8:]
+	if err := tx.Bucket(bucketExpiry).Delete(key); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketInboxes).Delete(id); err != nil {
+		return err
+	}
+	err := tx.Bucket(bucketMessages).DeleteBucket(id)
+	if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return err
+	}
+	return nil
+}
