@@ -1,0 +1,120 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mayfly-mail/mayfly/controlplane/client"
+	"github.com/mayfly-mail/mayfly/controlplane/state"
+	"github.com/mayfly-mail/mayfly/controlplane/wire"
+)
+
+func newDomainsCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "domains", Short: "List, add and retire pool domains"}
+	cmd.AddCommand(domainsList(g), domainsShow(g), domainsAdd(g), domainsRetire(g))
+	return cmd
+}
+
+func (g *globals) controlClient() (*client.Client, error) {
+	token, err := g.operatorToken()
+	if err != nil {
+		return nil, err
+	}
+	return client.New([]string{g.addr}, token)
+}
+
+func domainsList(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List every pool domain",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.controlClient()
+			if err != nil {
+				return err
+			}
+			domains, err := c.Domains(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.printDomains(cmd, domains)
+		},
+	}
+}
+
+func domainsShow(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show one pool domain",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.controlClient()
+			if err != nil {
+				return err
+			}
+			d, err := c.Domain(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return g.printDomains(cmd, []state.Domain{d})
+		},
+	}
+}
+
+func domainsAdd(g *globals) *cobra.Command {
+	var req wire.AddDomainsRequest
+	cmd := &cobra.Command{
+		Use:   "add NAME...",
+		Short: "Add domains to the pool, active unless --standby",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.controlClient()
+			if err != nil {
+				return err
+			}
+			req.Names = args
+			added, err := c.AddDomains(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			return g.printDomains(cmd, added)
+		},
+	}
+	cmd.Flags().StringVar(&req.Region, "region", "local", "region whose edges receive the domains' mail")
+	cmd.Flags().BoolVar(&req.Standby, "standby", false, "add as standby: verified but not yet served")
+	return cmd
+}
+
+func domainsRetire(g *globals) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "retire NAME",
+		Short: "Retire a domain: no new addresses, null MX",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.controlClient()
+			if err != nil {
+				return err
+			}
+			d, err := c.RetireDomain(cmd.Context(), args[0], reason)
+			if err != nil {
+				return err
+			}
+			return g.printDomains(cmd, []state.Domain{d})
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "retired by operator", "why the domain is retired, kept with it")
+	return cmd
+}
+
+func (g *globals) printDomains(cmd *cobra.Command, domains []state.Domain) error {
+	if g.output == "json" {
+		return printJSON(cmd.OutOrStdout(), domains)
+	}
+	rows := make([][]string, 0, len(domains))
+	for _, d := range domains {
+		rows = append(rows, []string{d.Name, d.Region, string(d.Status), d.UpdatedAt.Format(time.RFC3339), d.Reason})
+	}
+	return printTable(cmd.OutOrStdout(), []string{"NAME", "REGION", "STATUS", "UPDATED", "REASON"}, rows)
+}

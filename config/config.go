@@ -1,0 +1,137 @@
+// Package config holds the configuration of every Mayfly node: one struct per
+// component, one defaults function, one validation pass.
+//
+// Values come from a YAML file, from MAYFLY_* environment variables (the key
+// path in upper case with "_" between levels, for example
+// MAYFLY_EDGE_SMTP_LISTEN) and from command-line flags; flags win over the
+// environment and the environment over the file. Only this package reads
+// viper; the rest of the program receives the structs.
+package config
+
+import "time"
+
+// Config is the whole configuration of a node.
+type Config struct {
+	// NodeID names the node in the Raft cluster and the edge directory.
+	NodeID string `mapstructure:"node_id"`
+	// DataDir holds the Raft log, snapshots, the inbox store and the node key.
+	DataDir string `mapstructure:"data_dir"`
+	// OperatorToken authenticates operators on the control-plane API.
+	OperatorToken Secret `mapstructure:"operator_token"`
+	// ClusterToken authenticates edges and control-plane nodes to each other.
+	ClusterToken Secret `mapstructure:"cluster_token"`
+
+	Log     Log     `mapstructure:"log"`
+	Control Control `mapstructure:"control"`
+	Edge    Edge    `mapstructure:"edge"`
+	Dev     Dev     `mapstructure:"dev"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `mapstructure:"level"`
+	// Format is text or json.
+	Format string `mapstructure:"format"`
+}
+
+// Control configures a control-plane node.
+type Control struct {
+	RaftListen    string `mapstructure:"raft_listen"`
+	RaftAdvertise string `mapstructure:"raft_advertise"`
+	APIListen     string `mapstructure:"api_listen"`
+	DNSListen     string `mapstructure:"dns_listen"`
+	// Bootstrap starts a new single-voter cluster when the node has no state.
+	Bootstrap bool `mapstructure:"bootstrap"`
+	// HeartbeatTimeout and ElectionTimeout tune Raft.
+	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout"`
+	ElectionTimeout  time.Duration `mapstructure:"election_timeout"`
+	DNS              DNS           `mapstructure:"dns"`
+}
+
+// DNS holds the settings every served zone shares.
+type DNS struct {
+	// OpsZone is the zone of the MX and name-server host names.
+	OpsZone string `mapstructure:"ops_zone"`
+	// Hostmaster is the SOA contact in mailbox form.
+	Hostmaster  string        `mapstructure:"hostmaster"`
+	NameServers []NameServer  `mapstructure:"name_servers"`
+	TTL         time.Duration `mapstructure:"ttl"`
+	NegativeTTL time.Duration `mapstructure:"negative_ttl"`
+}
+
+// NameServer is one authoritative name server of the pool zones.
+type NameServer struct {
+	Host  string   `mapstructure:"host"`
+	Addrs []string `mapstructure:"addrs"`
+}
+
+// Edge configures an edge node.
+type Edge struct {
+	Region         string `mapstructure:"region"`
+	SMTPListen     string `mapstructure:"smtp_listen"`
+	HTTPListen     string `mapstructure:"http_listen"`
+	InternalListen string `mapstructure:"internal_listen"`
+	// ControlPlane lists control-plane API URLs, tried in order.
+	ControlPlane []string `mapstructure:"control_plane"`
+	// MXHost is the host name the MX records of this edge use; it is also
+	// the SMTP banner name.
+	MXHost string `mapstructure:"mx_host"`
+	// PublicAddr lists the addresses MXHost resolves to.
+	PublicAddr []string `mapstructure:"public_addr"`
+	// InternalURL is how other nodes reach InternalListen.
+	InternalURL string `mapstructure:"internal_url"`
+
+	DefaultTTL     time.Duration `mapstructure:"default_ttl"`
+	MaxTTL         time.Duration `mapstructure:"max_ttl"`
+	SweepInterval  time.Duration `mapstructure:"sweep_interval"`
+	MaxMessageSize ByteSize      `mapstructure:"max_message_size"`
+	MaxRecipients  int           `mapstructure:"max_recipients"`
+	// HeartbeatInterval is how often the edge tells the control plane it is alive.
+	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
+}
+
+// Dev configures what `mayfly dev` seeds into a new cluster.
+type Dev struct {
+	Domains []string `mapstructure:"domains"`
+}
+
+// Default returns the configuration `mayfly dev` runs on: everything on
+// loopback, the design's dev ports, no secrets.
+func Default() Config {
+	return Config{
+		Log: Log{Level: "info", Format: "text"},
+		Control: Control{
+			RaftListen:       "127.0.0.1:9300",
+			APIListen:        "127.0.0.1:9400",
+			DNSListen:        "127.0.0.1:1053",
+			HeartbeatTimeout: time.Second,
+			ElectionTimeout:  time.Second,
+			DNS: DNS{
+				OpsZone:    "mayfly-ops.test",
+				Hostmaster: "hostmaster@mayfly-ops.test",
+				NameServers: []NameServer{
+					{Host: "ns1.mayfly-ops.test", Addrs: []string{"127.0.0.1"}},
+				},
+				TTL:         5 * time.Minute,
+				NegativeTTL: time.Minute,
+			},
+		},
+		Edge: Edge{
+			Region:            "local",
+			SMTPListen:        "127.0.0.1:2525",
+			HTTPListen:        "127.0.0.1:8080",
+			InternalListen:    "127.0.0.1:8081",
+			ControlPlane:      []string{"http://127.0.0.1:9400"},
+			MXHost:            "mx1.mayfly-ops.test",
+			PublicAddr:        []string{"127.0.0.1"},
+			DefaultTTL:        10 * time.Minute,
+			MaxTTL:            168 * time.Hour,
+			SweepInterval:     time.Second,
+			MaxMessageSize:    25 * MiB,
+			MaxRecipients:     100,
+			HeartbeatInterval: 5 * time.Second,
+		},
+		Dev: Dev{Domains: []string{"mayfly.test", "mayfly-mail.test"}},
+	}
+}

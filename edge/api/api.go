@@ -1,0 +1,102 @@
+// Package api serves the edge's public HTTP API under /api/v1: creating an
+// inbox, and reading, extending and deleting it with its token.
+//
+// Every /api/v1/inbox route needs "Authorization: Bearer <token>"; a
+// missing, malformed, unknown or expired token gets the same 401 reply.
+// Errors are JSON {"error": "...", "code": "..."}. No cookie is set, no
+// client address is logged, and request logs carry the route pattern, never
+// the raw path.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/mayfly-mail/mayfly/edge/apitypes"
+	"github.com/mayfly-mail/mayfly/edge/inbox"
+)
+
+// Inboxes is the part of the inbox service the API uses.
+type Inboxes interface {
+	Create(ctx context.Context, address string, ttl time.Duration) (inbox.Created, error)
+	Authenticate(ctx context.Context, token string) (*inbox.Access, error)
+}
+
+// Domains lists the domains new addresses may use at this edge.
+type Domains interface {
+	ActiveDomains() []string
+}
+
+// Config holds what the handlers need besides their dependencies.
+type Config struct {
+	// OwnerCode is this edge's code, carried by the addresses it issues.
+	OwnerCode  string
+	DefaultTTL time.Duration
+	MaxTTL     time.Duration
+	Logger     *slog.Logger
+	// Ready reports whether the edge can serve requests now, for /readyz.
+	Ready func() bool
+}
+
+// Maximum size of a JSON request body.
+const maxBodyBytes = 16 << 10
+
+// API is the HTTP handler of the public API.
+type API struct {
+	cfg     Config
+	inboxes Inboxes
+	domains Domains
+}
+
+// New returns the API's handler.
+func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
+	a := &API{cfg: cfg, inboxes: inboxes, domains: domains}
+
+	r := chi.NewRouter()
+	r.Use(requestLog(cfg.Logger), securityHeaders)
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
+	})
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	r.Get("/readyz", a.ready)
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Get("/domains", a.listDomains)
+		r.Post("/inboxes", a.createInbox)
+		r.Route("/inbox", func(r chi.Router) {
+			r.Use(a.authenticate)
+			r.Get("/", a.getInbox)
+			r.Delete("/", a.deleteInbox)
+			r.Post("/extend", a.extendInbox)
+			r.Get("/messages", a.listMessages)
+			r.Get("/messages/{id}", a.getMessage)
+			r.Delete("/messages/{id}", a.deleteMessage)
+			r.Get("/messages/{id}/raw", a.getRaw)
+			r.Get("/messages/{id}/attachments/{index}", a.getAttachment)
+		})
+	})
+	return r
+}
+
+func (a *API) ready(w http.ResponseWriter, _ *http.Request) {
+	if a.cfg.Ready != nil && !a.cfg.Ready() {
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "the edge has no directory from the control plane yet")
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (a *API) listDomains(w http.ResponseWriter, _ *http.Request) {
+	domains := a.domains.ActiveDomains()
+	if domains == nil {
+		domains = []string{}
+	}
+	writeJSON(w, http.StatusOK, apitypes.Domains{Domains: domains})
+}

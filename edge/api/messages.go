@@ -1,0 +1,154 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	stdmime "mime"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/mayfly-mail/mayfly/edge/apitypes"
+	"github.com/mayfly-mail/mayfly/edge/inbox"
+	"github.com/mayfly-mail/mayfly/edge/mime"
+)
+
+func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
+	msgs, err := accessFrom(r).Messages(r.Context())
+	if err != nil {
+		a.accessError(w, "list messages", err)
+		return
+	}
+	out := make([]apitypes.MessageSummary, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, apitypes.MessageSummary{
+			ID:             m.ID,
+			From:           m.From,
+			Subject:        m.Subject,
+			ReceivedAt:     m.ReceivedAt,
+			Size:           m.Size,
+			HasAttachments: m.HasAttachments,
+			Seen:           m.Seen,
+		})
+	}
+	writeJSON(w, http.StatusOK, apitypes.Messages{Messages: out})
+}
+
+func (a *API) getMessage(w http.ResponseWriter, r *http.Request) {
+	access := accessFrom(r)
+	id := chi.URLParam(r, "id")
+	summary, raw, err := access.Message(r.Context(), id)
+	if err != nil {
+		a.accessError(w, "read message", err)
+		return
+	}
+	parsed, err := mime.Parse(raw)
+	if err != nil {
+		a.internalError(w, "parse message", err)
+		return
+	}
+	if err := access.MarkSeen(r.Context(), id); err != nil {
+		a.accessError(w, "mark message seen", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newMessageDetail(summary, parsed))
+}
+
+func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message {
+	d := apitypes.Message{
+		ID:           s.ID,
+		ReceivedAt:   s.ReceivedAt,
+		Size:         s.Size,
+		EnvelopeFrom: s.EnvelopeFrom,
+		Recipient:    s.Recipient,
+		From:         m.Headers.From,
+		To:           m.Headers.To,
+		Cc:           m.Headers.Cc,
+		ReplyTo:      m.Headers.ReplyTo,
+		Subject:      m.Headers.Subject,
+		MessageID:    m.Headers.MessageID,
+		Text:         m.Text,
+		HTML:         m.HTML,
+		Attachments:  make([]apitypes.Attachment, 0, len(m.Attachments)),
+	}
+	if !m.Headers.Date.IsZero() {
+		date := m.Headers.Date
+		d.Date = &date
+	}
+	for _, att := range m.Attachments {
+		d.Attachments = append(d.Attachments, apitypes.Attachment{
+			Index:       att.Index,
+			Filename:    att.Filename,
+			ContentType: att.ContentType,
+			Size:        att.Size,
+			ContentID:   att.ContentID,
+			Inline:      att.Inline,
+		})
+	}
+	return d
+}
+
+func (a *API) getRaw(w http.ResponseWriter, r *http.Request) {
+	_, raw, err := accessFrom(r).Message(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		a.accessError(w, "read raw message", err)
+		return
+	}
+	w.Header().Set("Content-Type", "message/rfc822")
+	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+	_, _ = w.Write(raw)
+}
+
+func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
+	index, err := strconv.Atoi(chi.URLParam(r, "index"))
+	if err != nil || index < 0 {
+		writeError(w, http.StatusBadRequest, "invalid_index", fmt.Sprintf("invalid attachment index %q: want a number from 0", chi.URLParam(r, "index")))
+		return
+	}
+	_, raw, err := accessFrom(r).Message(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		a.accessError(w, "read message", err)
+		return
+	}
+	att, content, err := mime.AttachmentContent(raw, index)
+	if errors.Is(err, mime.ErrAttachmentNotFound) {
+		writeError(w, http.StatusNotFound, "attachment_not_found", fmt.Sprintf("the message has no attachment with index %d", index))
+		return
+	}
+	if err != nil {
+		a.internalError(w, "read attachment", err)
+		return
+	}
+
+	// A download, never rendered here: an attachment is hostile content
+	// served from the API's origin.
+	h := w.Header()
+	contentType := att.ContentType
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", contentDisposition(att.Filename, index))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Length", strconv.Itoa(len(content)))
+	_, _ = w.Write(content)
+}
+
+func contentDisposition(filename string, index int) string {
+	if filename == "" {
+		filename = fmt.Sprintf("attachment-%d", index)
+	}
+	if v := stdmime.FormatMediaType("attachment", map[string]string{"filename": filename}); v != "" {
+		return v
+	}
+	return fmt.Sprintf("attachment; filename=attachment-%d", index)
+}
+
+func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request) {
+	if err := accessFrom(r).DeleteMessage(r.Context(), chi.URLParam(r, "id")); err != nil {
+		a.accessError(w, "delete message", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,226 @@
+// Package edge runs an edge node: it registers with the control plane,
+// follows its region's directory, receives mail over SMTP into encrypted
+// inboxes and serves the public HTTP API.
+//
+// Inside the node a message travels SMTP session → inbox → seal → store, and
+// a read travels API → inbox → seal → MIME → response. The node reaches the
+// control plane only through controlplane/client.
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mayfly-mail/mayfly/config"
+	"github.com/mayfly-mail/mayfly/controlplane/client"
+	"github.com/mayfly-mail/mayfly/controlplane/wire"
+	"github.com/mayfly-mail/mayfly/edge/api"
+	"github.com/mayfly-mail/mayfly/edge/directory"
+	"github.com/mayfly-mail/mayfly/edge/inbox"
+	"github.com/mayfly-mail/mayfly/edge/smtpd"
+)
+
+// Options are what a node needs besides its configuration section.
+type Options struct {
+	NodeID       string
+	DataDir      string
+	ClusterToken string
+	Logger       *slog.Logger
+}
+
+// Node is a running edge. Start it once; Shutdown stops it.
+type Node struct {
+	cfg    config.Edge
+	opts   Options
+	logger *slog.Logger
+	cp     *client.Client
+	dir    *directory.Watcher
+
+	inboxes *inbox.Service
+	smtp    *smtpd.Server
+	http    *http.Server
+
+	smtpLn net.Listener
+	httpLn net.Listener
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// registerRetry bounds the wait between attempts to reach the control plane.
+const registerRetry = 2 * time.Second
+
+// Start registers the edge, opens its store and starts its listeners. It
+// retries the registration until it succeeds or ctx is done.
+func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
+	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger}
+	cp, err := client.New(cfg.ControlPlane, opts.ClusterToken)
+	if err != nil {
+		return nil, fmt.Errorf("control-plane client: %w", err)
+	}
+	n.cp = cp
+
+	code, err := n.register(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n.inboxes, err = inbox.Open(inbox.Config{
+		DataDir:       filepath.Join(opts.DataDir, "edge"),
+		OwnerCode:     code,
+		DefaultTTL:    cfg.DefaultTTL,
+		MaxTTL:        cfg.MaxTTL,
+		SweepInterval: cfg.SweepInterval,
+		Logger:        n.logger.With("component", "inbox"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open inbox store: %w", err)
+	}
+	if err := n.listen(); err != nil {
+		return nil, errors.Join(err, n.inboxes.Close())
+	}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.dir = directory.New(n.cp, cfg.Region, n.logger.With("component", "directory"))
+	n.serve(runCtx, code)
+	if err := n.dir.WaitReady(ctx); err != nil {
+		return nil, errors.Join(err, n.Shutdown(context.Background()))
+	}
+	return n, nil
+}
+
+// register announces the edge and returns its owner code.
+func (n *Node) register(ctx context.Context) (string, error) {
+	reg := wire.EdgeRegistration{
+		ID:          n.opts.NodeID,
+		Region:      n.cfg.Region,
+		MXHost:      n.cfg.MXHost,
+		Addrs:       n.cfg.PublicAddr,
+		InternalURL: n.cfg.InternalURL,
+	}
+	for {
+		got, err := n.cp.Register(ctx, reg)
+		if err == nil {
+			n.logger.Info("registered with the control plane", "edge_id", reg.ID, "region", reg.Region, "owner_code", got.OwnerCode)
+			return got.OwnerCode, nil
+		}
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Status < 500 {
+			return "", fmt.Errorf("register edge %s: %w", reg.ID, err)
+		}
+		n.logger.Warn("register with the control plane failed, retrying", "retry_in", registerRetry, "error", err)
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("register edge %s: %w", reg.ID, errors.Join(err, ctx.Err()))
+		case <-time.After(registerRetry):
+		}
+	}
+}
+
+func (n *Node) listen() error {
+	var err error
+	if n.smtpLn, err = net.Listen("tcp", n.cfg.SMTPListen); err != nil {
+		return fmt.Errorf("listen for smtp on %s: %w", n.cfg.SMTPListen, err)
+	}
+	if n.httpLn, err = net.Listen("tcp", n.cfg.HTTPListen); err != nil {
+		_ = n.smtpLn.Close()
+		return fmt.Errorf("listen for http on %s: %w", n.cfg.HTTPListen, err)
+	}
+	return nil
+}
+
+// serve starts the background loops and the two servers.
+func (n *Node) serve(ctx context.Context, code string) {
+	n.smtp = smtpd.New(smtpd.Config{
+		Hostname:       n.cfg.MXHost,
+		MaxMessageSize: int64(n.cfg.MaxMessageSize),
+		MaxRecipients:  n.cfg.MaxRecipients,
+		Logger:         n.logger.With("component", "smtp"),
+	}, n.inboxes, n.dir)
+	handler := api.New(api.Config{
+		OwnerCode:  code,
+		DefaultTTL: n.cfg.DefaultTTL,
+		MaxTTL:     n.cfg.MaxTTL,
+		Logger:     n.logger.With("component", "api"),
+		Ready:      n.dir.Ready,
+	}, n.inboxes, n.dir)
+	n.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	n.goRun(func() { n.dir.Run(ctx) })
+	n.goRun(func() { n.inboxes.Run(ctx) })
+	n.goRun(func() { n.heartbeat(ctx) })
+	n.goRun(func() {
+		if err := n.smtp.Serve(n.smtpLn); err != nil {
+			n.logger.Error("smtp server stopped", "error", err)
+		}
+	})
+	n.goRun(func() {
+		n.logger.Info("http server listening", "addr", n.httpLn.Addr().String())
+		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Error("http server stopped", "error", err)
+		}
+	})
+}
+
+func (n *Node) goRun(f func()) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
+}
+
+// heartbeat tells the control plane the edge is alive until ctx is done.
+func (n *Node) heartbeat(ctx context.Context) {
+	ticker := time.NewTicker(n.cfg.HeartbeatInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			hbCtx, cancel := context.WithTimeout(ctx, n.cfg.HeartbeatInterval)
+			if err := n.cp.Heartbeat(hbCtx, n.opts.NodeID); err != nil && ctx.Err() == nil {
+				n.logger.Warn("heartbeat failed", "error", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Inboxes returns the node's inbox service.
+func (n *Node) Inboxes() *inbox.Service { return n.inboxes }
+
+// SMTPAddr and HTTPAddr return the listening addresses.
+func (n *Node) SMTPAddr() net.Addr { return n.smtpLn.Addr() }
+
+// HTTPAddr returns the address of the public API listener.
+func (n *Node) HTTPAddr() net.Addr { return n.httpLn.Addr() }
+
+// Shutdown stops new work first (listeners close, SMTP sessions end), then
+// waits for the loops to finish and closes the store. It is idempotent.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var err error
+	n.once.Do(func() {
+		if n.http != nil {
+			err = errors.Join(err, n.http.Shutdown(ctx))
+		}
+		if n.smtp != nil {
+			err = errors.Join(err, n.smtp.Shutdown(ctx))
+		}
+		if n.cancel != nil {
+			n.cancel()
+		}
+		n.wg.Wait()
+		err = errors.Join(err, n.inboxes.Close())
+	})
+	return err
+}
