@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -113,6 +114,23 @@ func snakeCaseKeys(args []any) []any {
 		if key, ok := out[i].(string); ok {
 			out[i] = strings.NewReplacer("-", "_", " ", "_", ".", "_").Replace(strings.ToLower(key))
 		}
+		if i+1 < len(out) {
+			out[i+1] = formatValue(out[i+1])
+		}
 	}
 	return out
+}
+
+// formatValue renders hclog.Fmt values, which raft uses for some fields, as
+// the text they stand for.
+func formatValue(v any) any {
+	f, ok := v.(hclog.Format)
+	if !ok || len(f) == 0 {
+		return v
+	}
+	format, ok := f[0].(string)
+	if !ok {
+		return fmt.Sprint(f...)
+	}
+	return fmt.Sprintf(format, f[1:]...)
 }

@@ -42,9 +42,18 @@ func (n *Node) withRequestID(next http.Handler) http.Handler {
 	})
 }
 
+// routineRoutes are called every few seconds by probes and edges.
+var routineRoutes = map[string]bool{
+	"/healthz":                 true,
+	"/readyz":                  true,
+	"/v1/directory":            true,
+	"/v1/edges/{id}/heartbeat": true,
+}
+
 // logRequests logs one line per request with the route pattern, never the
 // path, because paths carry domain names and edge ids, and never a header.
-// Health probes log at debug level.
+// Health probes and the routine calls of edges (heartbeats, directory
+// watches) log at debug level unless they fail.
 func (n *Node) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -53,7 +62,7 @@ func (n *Node) logRequests(next http.Handler) http.Handler {
 
 		route := chi.RouteContext(r.Context()).RoutePattern()
 		level := slog.LevelInfo
-		if route == "/healthz" || route == "/readyz" {
+		if routineRoutes[route] && ww.Status() < 400 {
 			level = slog.LevelDebug
 		}
 		n.log.Log(r.Context(), level, "http request",

@@ -47,8 +47,11 @@ type Node struct {
 	smtp    *smtpd.Server
 	http    *http.Server
 
-	smtpLn net.Listener
-	httpLn net.Listener
+	internal *http.Server
+
+	smtpLn     net.Listener
+	httpLn     net.Listener
+	internalLn net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -134,6 +137,11 @@ func (n *Node) listen() error {
 		_ = n.smtpLn.Close()
 		return fmt.Errorf("listen for http on %s: %w", n.cfg.HTTPListen, err)
 	}
+	if n.internalLn, err = net.Listen("tcp", n.cfg.InternalListen); err != nil {
+		_ = n.smtpLn.Close()
+		_ = n.httpLn.Close()
+		return fmt.Errorf("listen for internal http on %s: %w", n.cfg.InternalListen, err)
+	}
 	return nil
 }
 
@@ -153,6 +161,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		Ready:      n.dir.Ready,
 	}, n.inboxes, n.dir)
 	n.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	n.internal = &http.Server{Handler: api.Health(n.dir.Ready), ReadHeaderTimeout: 10 * time.Second}
 
 	n.goRun(func() { n.dir.Run(ctx) })
 	n.goRun(func() { n.inboxes.Run(ctx) })
@@ -162,10 +171,15 @@ func (n *Node) serve(ctx context.Context, code string) {
 			n.logger.Error("smtp server stopped", "error", err)
 		}
 	})
+	n.goServeHTTP("http", n.http, n.httpLn)
+	n.goServeHTTP("internal http", n.internal, n.internalLn)
+}
+
+func (n *Node) goServeHTTP(name string, srv *http.Server, ln net.Listener) {
 	n.goRun(func() {
-		n.logger.Info("http server listening", "addr", n.httpLn.Addr().String())
-		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.logger.Error("http server stopped", "error", err)
+		n.logger.Info(name+" server listening", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Error(name+" server stopped", "error", err)
 		}
 	})
 }
@@ -205,13 +219,16 @@ func (n *Node) SMTPAddr() net.Addr { return n.smtpLn.Addr() }
 // HTTPAddr returns the address of the public API listener.
 func (n *Node) HTTPAddr() net.Addr { return n.httpLn.Addr() }
 
+// InternalAddr returns the address of the internal listener.
+func (n *Node) InternalAddr() net.Addr { return n.internalLn.Addr() }
+
 // Shutdown stops new work first (listeners close, SMTP sessions end), then
 // waits for the loops to finish and closes the store. It is idempotent.
 func (n *Node) Shutdown(ctx context.Context) error {
 	var err error
 	n.once.Do(func() {
 		if n.http != nil {
-			err = errors.Join(err, n.http.Shutdown(ctx))
+			err = errors.Join(err, n.http.Shutdown(ctx), n.internal.Shutdown(ctx))
 		}
 		if n.smtp != nil {
 			err = errors.Join(err, n.smtp.Shutdown(ctx))

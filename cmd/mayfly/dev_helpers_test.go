@@ -52,7 +52,13 @@ func testConfig(t *testing.T) config.Config {
 // startTestDev starts the dev service and stops it when the test ends.
 func startTestDev(t *testing.T, cfg config.Config) *devService {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return startTestDevLogging(t, cfg, testWriter{t})
+}
+
+// startTestDevLogging is startTestDev with the logs, at debug level, sent to w.
+func startTestDevLogging(t *testing.T, cfg config.Config, w io.Writer) *devService {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	svc, err := startDev(ctx, cfg, logger)

@@ -64,8 +64,8 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
 	})
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	r.Get("/readyz", a.ready)
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(cfg.Ready))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/domains", a.listDomains)
@@ -85,12 +85,27 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 	return r
 }
 
-func (a *API) ready(w http.ResponseWriter, _ *http.Request) {
-	if a.cfg.Ready != nil && !a.cfg.Ready() {
-		writeError(w, http.StatusServiceUnavailable, "not_ready", "the edge has no directory from the control plane yet")
-		return
+// Health returns a handler of /healthz and /readyz alone, for listeners
+// other than the public one.
+func Health(ready func() bool) http.Handler {
+	r := chi.NewRouter()
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(ready))
+	return r
+}
+
+// healthz reports that the process is up.
+func healthz(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) }
+
+// readyz reports whether the edge can serve requests now.
+func readyz(ready func() bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if ready != nil && !ready() {
+			writeError(w, http.StatusServiceUnavailable, "not_ready", "the edge has no directory from the control plane yet")
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
 	}
-	_, _ = w.Write([]byte("ready\n"))
 }
 
 func (a *API) listDomains(w http.ResponseWriter, _ *http.Request) {

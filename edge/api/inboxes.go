@@ -54,7 +54,6 @@ func (a *API) createInbox(w http.ResponseWriter, r *http.Request) {
 			a.internalError(w, "create inbox", err)
 			return
 		}
-		a.cfg.Logger.Info("inbox created", "inbox_id", created.ID)
 		writeJSON(w, http.StatusCreated, apitypes.Created{Address: created.Address, Token: created.Token, ExpiresAt: created.ExpiresAt})
 		return
 	}
