@@ -100,31 +100,20 @@ type devService struct {
 
 // startDev starts the control plane, seeds it, then starts DNS and the edge.
 // On error it stops whatever it started.
-func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (svc *devService, err error) {
-	svc = &devService{cfg: cfg, logger: logger}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, svc.stop(context.Background()))
+func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*devService, error) {
+	svc := &devService{cfg: cfg, logger: logger}
+	steps := []func() error{
+		svc.prepareSecrets,
+		svc.prepareDataDir,
+		func() error { return svc.startControl(ctx) },
+		func() error { return svc.seed(ctx) },
+		svc.startDNS,
+		func() error { return svc.startEdge(ctx) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, errors.Join(err, svc.stop(context.Background()))
 		}
-	}()
-
-	if err := svc.prepareSecrets(); err != nil {
-		return nil, err
-	}
-	if err := svc.prepareDataDir(); err != nil {
-		return nil, err
-	}
-	if err := svc.startControl(ctx); err != nil {
-		return nil, err
-	}
-	if err := svc.seed(ctx); err != nil {
-		return nil, err
-	}
-	if err := svc.startDNS(); err != nil {
-		return nil, err
-	}
-	if err := svc.startEdge(ctx); err != nil {
-		return nil, err
 	}
 	return svc, nil
 }

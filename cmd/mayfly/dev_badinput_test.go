@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"os"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,5 +114,23 @@ func TestDev_EHLOAdvertisesExtensions(t *testing.T) {
 	}
 	if strings.Contains(msg, "AUTH") {
 		t.Errorf("EHLO reply offers AUTH on an inbound MX:\n%s", msg)
+	}
+}
+
+func TestDev_BusyPortFailsCleanly(t *testing.T) {
+	first := startTestDev(t, testConfig(t))
+	cfg := testConfig(t)
+	cfg.DataDir = ""
+	cfg.Edge.SMTPListen = first.smtpAddr()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+
+	_, err := startDev(context.Background(), cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	if err == nil || !strings.Contains(err.Error(), first.smtpAddr()) {
+		t.Fatalf("start on a busy port: error %v, want one naming %s", err, first.smtpAddr())
+	}
+	left, _ := os.ReadDir(tmp)
+	if len(left) != 0 {
+		t.Errorf("temporary directory left behind: %v", left)
 	}
 }
