@@ -155,3 +155,27 @@ func TestParseByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad_InvalidNumberAndBoolean(t *testing.T) {
+	cases := []struct{ env, value, key, want string }{
+		{"MAYFLY_EDGE_MAX_RECIPIENTS", "many", "edge.max_recipients", `invalid number "many": want a whole number`},
+		{"MAYFLY_CONTROL_BOOTSTRAP", "perhaps", "control.bootstrap", `invalid boolean "perhaps": want true or false`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			_, err := Load(Source{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnknownEnvironment(t *testing.T) {
+	env := []string{"MAYFLY_EDGE_SMTP_LITSEN=x", "MAYFLY_EDGE_SMTP_LISTEN=y", "MAYFLY_TOKEN=z", "HOME=/root", "MAYFLY_OPERATOR_TOKEN=t"}
+	got := UnknownEnvironment(env)
+	if len(got) != 1 || got[0] != "MAYFLY_EDGE_SMTP_LITSEN" {
+		t.Errorf("UnknownEnvironment = %v, want [MAYFLY_EDGE_SMTP_LITSEN]", got)
+	}
+}

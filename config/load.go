@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +58,7 @@ func Load(src Source) (Config, error) {
 
 	var cfg Config
 	hooks := viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationHook, byteSizeHook, mapstructure.StringToSliceHookFunc(",")))
+		durationHook, byteSizeHook, numberHook, boolHook, mapstructure.StringToSliceHookFunc(",")))
 	if err := v.UnmarshalExact(&cfg, hooks); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", unwrapDecodeError(err))
 	}
@@ -125,12 +127,62 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 	return d, nil
 }
 
+// numberHook parses whole numbers from environment variables and flags
+// with an error that says what is allowed.
+func numberHook(from, to reflect.Type, data any) (any, error) {
+	if to.Kind() != reflect.Int || from.Kind() != reflect.String {
+		return data, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(data.(string)))
+	if err != nil {
+		return nil, fmt.Errorf("invalid number %q: want a whole number such as 100", data)
+	}
+	return n, nil
+}
+
+func boolHook(from, to reflect.Type, data any) (any, error) {
+	if to.Kind() != reflect.Bool || from.Kind() != reflect.String {
+		return data, nil
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(data.(string)))
+	if err != nil {
+		return nil, fmt.Errorf("invalid boolean %q: want true or false", data)
+	}
+	return b, nil
+}
+
 func byteSizeHook(from, to reflect.Type, data any) (any, error) {
 	if to != byteSizeType || from.Kind() != reflect.String {
 		return data, nil
 	}
 	return ParseByteSize(data.(string))
 }
+
+// UnknownEnvironment lists the MAYFLY_* variables of env that set no
+// configuration key, such as a misspelt MAYFLY_EDGE_SMTP_LISTEN, so that the
+// caller can warn about them. Variables that other Mayfly programs read are
+// not listed.
+func UnknownEnvironment(env []string) []string {
+	known := map[string]bool{}
+	for key := range flatten(reflect.ValueOf(Default()), "") {
+		known[EnvPrefix+"_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = true
+	}
+	for _, name := range otherProgramsEnv {
+		known[name] = true
+	}
+	var unknown []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, EnvPrefix+"_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
+}
+
+// otherProgramsEnv are variables that mayflyctl and the test suite read.
+var otherProgramsEnv = []string{"MAYFLY_TOKEN", "MAYFLY_ADDR", "MAYFLY_EDGE", "MAYFLY_INBOX_TOKEN", "MAYFLY_MIME_CORPUS"}
 
 // unwrapDecodeError drops mapstructure's multi-line preamble so that the
 // message reads as one line naming the key.

@@ -35,7 +35,7 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		return
 	}
 	attrs := make([]any, 0, 2+len(a.implied)+len(args))
-	attrs = append(attrs, slog.String("component", a.name))
+	attrs = append(attrs, slog.String("subsystem", a.name))
 	attrs = append(attrs, a.implied...)
 	attrs = append(attrs, snakeCaseKeys(args)...)
 	a.logger.Log(context.Background(), slogLevel(level), msg, attrs...)
@@ -84,7 +84,7 @@ func (a *hclogAdapter) StandardLogger(opts *hclog.StandardLoggerOptions) *log.Lo
 	if opts != nil && opts.ForceLevel != hclog.NoLevel {
 		level = slogLevel(opts.ForceLevel)
 	}
-	return slog.NewLogLogger(a.logger.With("component", a.name).Handler(), level)
+	return slog.NewLogLogger(a.logger.With("subsystem", a.name).Handler(), level)
 }
 
 func (a *hclogAdapter) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer {

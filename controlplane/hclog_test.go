@@ -21,10 +21,10 @@ func TestHclogAdapter(t *testing.T) {
 		level string
 	}{
 		{"debug dropped at info", func() { a.Debug("heartbeat sent") }, "", ""},
-		{"info with snake_case keys", func() { a.Info("entering leader state", "last-index", 7) }, `msg="entering leader state" component=raft last_index=7`, "INFO"},
-		{"named and implied args", func() { a.Named("net").With("peer id", "n2").Warn("slow") }, `component=raft.net peer_id=n2`, "WARN"},
+		{"info with snake_case keys", func() { a.Info("entering leader state", "last-index", 7) }, `msg="entering leader state" subsystem=raft last_index=7`, "INFO"},
+		{"named and implied args", func() { a.Named("net").With("peer id", "n2").Warn("slow") }, `subsystem=raft.net peer_id=n2`, "WARN"},
 		{"error level", func() { a.Error("failed", "error", "boom") }, `error=boom`, "ERROR"},
-		{"standard logger", func() { a.StandardLogger(nil).Print("from std") }, `msg="from std" component=raft`, "INFO"},
+		{"standard logger", func() { a.StandardLogger(nil).Print("from std") }, `msg="from std" subsystem=raft`, "INFO"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,5 +54,14 @@ func TestHclogAdapter_SetLevel(t *testing.T) {
 
 	if !child.IsDebug() || !strings.Contains(buf.String(), "now visible") {
 		t.Errorf("child after SetLevel(Debug): got IsDebug %v and output %q, want debug output", child.IsDebug(), buf.String())
+	}
+}
+
+func TestHclogAdapter_FormatsFmtValues(t *testing.T) {
+	var buf bytes.Buffer
+	a := newHclogAdapter(slog.New(slog.NewTextHandler(&buf, nil)), "raft")
+	a.Info("initial configuration", "servers", hclog.Fmt("%+v", []string{"n1", "n2"}))
+	if got := buf.String(); !strings.Contains(got, `servers="[n1 n2]"`) {
+		t.Errorf("output = %q, want servers=\"[n1 n2]\"", got)
 	}
 }

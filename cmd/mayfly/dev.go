@@ -51,7 +51,7 @@ fresh temporary one, removed on exit, unless --data-dir names one.`,
 	}
 	flags := cmd.Flags()
 	addCommonFlags(flags)
-	flags.String("http-listen", "", "web page and public API address (default 127.0.0.1:8080)")
+	flags.String("http-listen", "", "public API address (default 127.0.0.1:8080)")
 	flags.String("smtp-listen", "", "SMTP address (default 127.0.0.1:2525)")
 	flags.String("dns-listen", "", "DNS address, UDP and TCP (default 127.0.0.1:1053)")
 	flags.String("api-listen", "", "control-plane API address (default 127.0.0.1:9400)")
@@ -65,6 +65,9 @@ func runDev(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	logger := newLogger(cmd.ErrOrStderr(), cfg.Log)
+	for _, name := range config.UnknownEnvironment(os.Environ()) {
+		logger.Warn("environment variable sets no configuration key, ignored", "name", name)
+	}
 
 	startCtx, cancel := context.WithTimeout(cmd.Context(), startTimeout)
 	svc, err := startDev(startCtx, cfg, logger)
@@ -103,8 +106,8 @@ type devService struct {
 func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*devService, error) {
 	svc := &devService{cfg: cfg, logger: logger}
 	steps := []func() error{
-		svc.prepareSecrets,
 		svc.prepareDataDir,
+		svc.prepareSecrets,
 		func() error { return svc.startControl(ctx) },
 		func() error { return svc.seed(ctx) },
 		svc.startDNS,
@@ -119,9 +122,8 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*dev
 }
 
 func (s *devService) prepareSecrets() error {
-	s.operatorToken = s.cfg.OperatorToken.Reveal()
-	if s.operatorToken == "" {
-		s.operatorToken, s.generated = rand.Text(), true
+	if err := s.prepareOperatorToken(); err != nil {
+		return err
 	}
 	if s.cfg.ClusterToken == "" {
 		// Edge and control plane share this process, so a fresh token per
@@ -134,6 +136,33 @@ func (s *devService) prepareSecrets() error {
 			host = "dev"
 		}
 		s.cfg.NodeID = host
+	}
+	return nil
+}
+
+// operatorTokenFile keeps a generated operator token in a kept data
+// directory, so that the exported MAYFLY_TOKEN still works after a restart.
+const operatorTokenFile = "operator.token"
+
+func (s *devService) prepareOperatorToken() error {
+	s.operatorToken = s.cfg.OperatorToken.Reveal()
+	if s.operatorToken != "" {
+		return nil
+	}
+	s.generated = true
+	if s.temporaryDir {
+		s.operatorToken = rand.Text()
+		return nil
+	}
+
+	path := filepath.Join(s.dataDir, operatorTokenFile)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		s.operatorToken = strings.TrimSpace(string(b))
+		return nil
+	}
+	s.operatorToken = rand.Text()
+	if err := os.WriteFile(path, []byte(s.operatorToken+"\n"), 0o600); err != nil {
+		return fmt.Errorf("keep the operator token: %w", err)
 	}
 	return nil
 }
@@ -286,7 +315,7 @@ func (s *devService) printSummary(w io.Writer) {
 		dataNote = "removed on exit"
 	}
 	fmt.Fprintf(w, "Mayfly dev is running.\n\n")
-	fmt.Fprintf(w, "  web page and public API  http://%s\n", s.edge.HTTPAddr())
+	fmt.Fprintf(w, "  public API               http://%s\n", s.edge.HTTPAddr())
 	fmt.Fprintf(w, "  SMTP                     %s\n", s.edge.SMTPAddr())
 	fmt.Fprintf(w, "  edge health checks       http://%s\n", s.edge.InternalAddr())
 	fmt.Fprintf(w, "  DNS (UDP and TCP)        %s\n", s.dns.UDPAddr())
@@ -294,9 +323,12 @@ func (s *devService) printSummary(w io.Writer) {
 	fmt.Fprintf(w, "  Raft                     %s\n", s.control.RaftAddr())
 	fmt.Fprintf(w, "  data directory           %s (%s)\n", s.dataDir, dataNote)
 	fmt.Fprintf(w, "  pool domains             %s (region %s)\n\n", strings.Join(s.cfg.Dev.Domains, ", "), s.cfg.Edge.Region)
-	if s.generated {
+	switch {
+	case s.generated && s.temporaryDir:
 		fmt.Fprintf(w, "Operator token, generated for this run:\n")
-	} else {
+	case s.generated:
+		fmt.Fprintf(w, "Operator token, kept in %s:\n", filepath.Join(s.dataDir, operatorTokenFile))
+	default:
 		fmt.Fprintf(w, "Operator token from MAYFLY_OPERATOR_TOKEN:\n")
 	}
 	fmt.Fprintf(w, "  export MAYFLY_TOKEN=%s\n\nPress Ctrl-C to stop.\n", s.operatorToken)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mayfly-mail/mayfly/config"
 	"github.com/mayfly-mail/mayfly/edge/apitypes"
@@ -132,5 +133,44 @@ func TestDev_BusyPortFailsCleanly(t *testing.T) {
 	left, _ := os.ReadDir(tmp)
 	if len(left) != 0 {
 		t.Errorf("temporary directory left behind: %v", left)
+	}
+}
+
+func TestDev_ExtendNeverShortensAndIsCapped(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Edge.MaxTTL = 2 * time.Hour
+	svc := startTestDev(t, cfg)
+	ctx := context.Background()
+	c := svc.edgeClient()
+	inbox := newInbox(t, svc, apitypes.CreateInbox{TTL: "1h"})
+
+	shorter, err := c.Extend(ctx, inbox.Token, time.Minute)
+	if err != nil || !shorter.Equal(inbox.ExpiresAt) {
+		t.Errorf("extend by 1m = %v, %v; want the unchanged expiry %v", shorter, err, inbox.ExpiresAt)
+	}
+	longer, err := c.Extend(ctx, inbox.Token, 90*time.Minute)
+	if err != nil || !longer.After(inbox.ExpiresAt) {
+		t.Errorf("extend by 90m = %v, %v; want later than %v", longer, err, inbox.ExpiresAt)
+	}
+	capped, err := c.Extend(ctx, inbox.Token, 24*time.Hour)
+	if err != nil || capped.After(inbox.ExpiresAt.Add(time.Hour+time.Second)) {
+		t.Errorf("extend by 24h = %v, %v; want at most 2h after creation", capped, err)
+	}
+	info, err := c.Inbox(ctx, inbox.Token)
+	if err != nil || !info.ExpiresAt.Equal(capped) {
+		t.Errorf("inbox expiry = %v, %v; want %v", info.ExpiresAt, err, capped)
+	}
+}
+
+func TestDev_WrongJSONTypeNamesField(t *testing.T) {
+	svc := startTestDev(t, testConfig(t))
+	resp, err := http.Post("http://"+svc.edge.HTTPAddr().String()+"/api/v1/inboxes", "application/json", strings.NewReader(`{"ttl": 600}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := readAllString(t, resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `field \"ttl\" must be a string`) {
+		t.Errorf("numeric ttl: %d %s, want 400 naming the field", resp.StatusCode, body)
 	}
 }

@@ -184,3 +184,16 @@ func TestDev_RestartKeepsInboxes(t *testing.T) {
 		t.Errorf("domains after restart = %v (%v), want the two seeded", domains, err)
 	}
 }
+
+func TestDev_KeptDataDirKeepsOperatorToken(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.OperatorToken = ""
+	first := startTestDev(t, cfg)
+	token := first.operatorToken
+	stopTestDev(t, first)
+
+	again := startTestDev(t, cfg)
+	if again.operatorToken != token || token == "" {
+		t.Errorf("operator token after restart = %q, want the first run's %q", again.operatorToken, token)
+	}
+}

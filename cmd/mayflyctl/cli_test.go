@@ -106,7 +106,7 @@ func (p *devProcess) parseLine(line string) {
 	fields := strings.Fields(line)
 	last := func() string { return fields[len(fields)-1] }
 	switch {
-	case strings.HasPrefix(line, "  web page and public API"):
+	case strings.HasPrefix(line, "  public API"):
 		p.edge = last()
 	case strings.HasPrefix(line, "  SMTP"):
 		p.smtp = last()

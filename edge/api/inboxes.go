@@ -120,6 +120,9 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// extendInbox moves the expiry to ttl from now. An extension never
+// shortens an inbox, and no inbox lives longer than MaxTTL from its
+// creation, so the reply may carry an earlier time than requested.
 func (a *API) extendInbox(w http.ResponseWriter, r *http.Request) {
 	var req apitypes.Extend
 	if err := decodeBody(w, r, &req); err != nil {
@@ -135,7 +138,23 @@ func (a *API) extendInbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_ttl", err.Error())
 		return
 	}
-	expires, err := accessFrom(r).Extend(r.Context(), ttl)
+
+	access := accessFrom(r)
+	info, err := access.Info(r.Context())
+	if err != nil {
+		a.accessError(w, "read inbox", err)
+		return
+	}
+	target := time.Now().Add(ttl)
+	if limit := info.CreatedAt.Add(a.cfg.MaxTTL); target.After(limit) {
+		target = limit
+	}
+	if !target.After(info.ExpiresAt) || time.Until(target) < time.Second {
+		writeJSON(w, http.StatusOK, apitypes.Extended{ExpiresAt: info.ExpiresAt})
+		return
+	}
+
+	expires, err := access.Extend(r.Context(), time.Until(target))
 	if err != nil {
 		a.accessError(w, "extend inbox", err)
 		return

@@ -106,7 +106,7 @@ func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				"method", r.Method,
 				"route", route,
 				"status", rec.status,
-				"duration", time.Since(start))
+				"duration_ms", time.Since(start).Milliseconds())
 		})
 	}
 }

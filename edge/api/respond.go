@@ -29,11 +29,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	var tooLarge *http.MaxBytesError
+	var wrongType *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil
 	case errors.As(err, &tooLarge):
 		return fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
+	case errors.As(err, &wrongType):
+		return fmt.Errorf("invalid JSON body: field %q must be a %s", wrongType.Field, wrongType.Type)
 	case err != nil:
 		return fmt.Errorf("invalid JSON body: %w", err)
 	}
