@@ -1,12 +1,13 @@
 package mime
 
 import (
+	"fmt"
+	"io"
+	stdmime "mime"
 	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/emersion/go-message/mail"
 )
 
 // address is one mailbox of an address header, decoded for display.
@@ -50,17 +51,18 @@ func firstAddress(value string) address {
 	return list[0]
 }
 
-// parseAddressList parses an address header with go-message, which decodes
-// encoded-words in display names with the charsets of go-message/charset.
-// It returns nil when the value does not parse (the callers then show it as
-// text). Encoded-words inside a quoted display name are decoded as well:
-// RFC 2047 §5 forbids them there, but several mailers write them and
-// net/mail leaves them as they are.
+// parseAddressList parses an address header with net/mail, whose word
+// decoder converts the charsets of encoded-words in display names with
+// decodeCharset. It returns nil when the value does not parse (the callers
+// then show it as text). Encoded-words inside a quoted display name are
+// decoded as well: RFC 2047 §5 forbids them there, but several mailers
+// write them and net/mail leaves them as they are.
 func parseAddressList(value string) []address {
 	if strings.TrimSpace(value) == "" {
 		return nil
 	}
-	parsed, err := mail.ParseAddressList(value)
+	parser := netmail.AddressParser{WordDecoder: &stdmime.WordDecoder{CharsetReader: charsetReader}}
+	parsed, err := parser.ParseList(value)
 	if err != nil {
 		return nil
 	}
@@ -119,4 +121,14 @@ func parseDate(value string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// charsetReader converts the text of an encoded-word for net/mail. It fails
+// only when input does, because decodeCharset never fails.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(input)
+	if err != nil {
+		return nil, fmt.Errorf("read encoded-word: %w", err)
+	}
+	return strings.NewReader(decodeCharset(label, b)), nil
 }

@@ -22,11 +22,16 @@ func benchmarkMessage() []byte {
 		strings.Repeat(`<p style="color: #333; font-size: 14px">`+paragraph+`<a href="https://example.test/x">more</a></p>`+"\r\n", 60) +
 		`<img src="https://tracker.example.net/open.gif"></body></html>`
 
+	return buildAlternativeMessage("=?UTF-8?Q?Quartalsbericht_f=C3=BCr_2024?=", text.String(), html, pdfContentOfBenchmark())
+}
+
+// pdfContentOfBenchmark is the 4 KiB attachment of benchmarkMessage.
+func pdfContentOfBenchmark() []byte {
 	pdf := make([]byte, 4096)
 	for i := range pdf {
 		pdf[i] = byte(i * 7)
 	}
-	return buildAlternativeMessage("=?UTF-8?Q?Quartalsbericht_f=C3=BCr_2024?=", text.String(), html, pdf)
+	return pdf
 }
 
 func BenchmarkParse(b *testing.B) {

@@ -7,73 +7,6 @@ import (
 	htmlcharset "golang.org/x/net/html/charset"
 )
 
-// bodyParts collects, in document order, the text and HTML bodies of a
-// message and the leaves that become attachments.
-type bodyParts struct {
-	text        []string
-	html        []string
-	attachments []attachmentLeaf
-}
-
-// attachmentLeaf is a leaf entity chosen as an attachment, before its index
-// and Inline flag are known.
-type attachmentLeaf struct {
-	entity   *entity
-	filename string
-}
-
-// walk sorts the leaves under e into bodies and attachments.
-func (b *bodyParts) walk(e *entity, nested bool) {
-	switch {
-	case e.container && e.mediaType == "multipart/alternative":
-		b.walkAlternative(e)
-	case e.container:
-		for _, part := range e.parts {
-			b.walk(part, true)
-		}
-	default:
-		b.addLeaf(e, nested)
-	}
-}
-
-// walkAlternative keeps, for text and for HTML separately, the body of the
-// last alternative that has one, because RFC 2046 §5.1.4 orders alternatives
-// by increasing preference. Attachments of every alternative are kept, so
-// the images of a multipart/related alternative stay available.
-func (b *bodyParts) walkAlternative(e *entity) {
-	var text, html []string
-	for _, part := range e.parts {
-		var alternative bodyParts
-		alternative.walk(part, true)
-		if len(alternative.text) > 0 {
-			text = alternative.text
-		}
-		if len(alternative.html) > 0 {
-			html = alternative.html
-		}
-		b.attachments = append(b.attachments, alternative.attachments...)
-	}
-	b.text = append(b.text, text...)
-	b.html = append(b.html, html...)
-}
-
-// addLeaf makes a leaf a body or an attachment. Every leaf that is not a
-// text/plain or text/html body is an attachment, so no part is lost.
-func (b *bodyParts) addLeaf(e *entity, nested bool) {
-	disposition, dispositionParams := parseHeaderParams(e.header.Get("Content-Disposition"))
-	filename := attachmentFilename(dispositionParams, e.params)
-	isBody := mayBeBody(disposition, filename, nested)
-
-	switch {
-	case isBody && e.mediaType == "text/plain":
-		b.text = append(b.text, decodeTextBody(e))
-	case isBody && e.mediaType == "text/html":
-		b.html = append(b.html, decodeHTMLBody(e))
-	default:
-		b.attachments = append(b.attachments, attachmentLeaf{entity: e, filename: filename})
-	}
-}
-
 // mayBeBody reports whether a text leaf with this disposition and file name
 // is part of the body: not when its disposition is "attachment", and not
 // when it is inside a multipart and has a file name without an "inline"
@@ -90,16 +23,16 @@ func mayBeBody(disposition, filename string, nested bool) bool {
 }
 
 // decodeTextBody returns a text/plain body as UTF-8 with "\n" line endings.
-func decodeTextBody(e *entity) string {
-	content := decodeTextTransfer(e.header.Get("Content-Transfer-Encoding"), e.body)
+func decodeTextBody(e *entityInfo, body []byte) string {
+	content := decodeTextTransfer(e.header.Get("Content-Transfer-Encoding"), body)
 	return normalizeTextLineEndings(decodeCharset(e.params["charset"], content))
 }
 
 // decodeHTMLBody returns a text/html body as UTF-8. Without a declared
 // charset, valid UTF-8 is taken as such; otherwise the HTML's own <meta>
 // declaration decides, as in a browser (WHATWG HTML §13.2.3).
-func decodeHTMLBody(e *entity) string {
-	content := decodeTextTransfer(e.header.Get("Content-Transfer-Encoding"), e.body)
+func decodeHTMLBody(e *entityInfo, body []byte) string {
+	content := decodeTextTransfer(e.header.Get("Content-Transfer-Encoding"), body)
 	label := e.params["charset"]
 	if label == "" && !utf8.Valid(content) {
 		_, label, _ = htmlcharset.DetermineEncoding(content, "text/html")
@@ -125,4 +58,29 @@ func joinBodies(parts []string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// What a leaf entity is to the message view.
+const (
+	textLeaf = iota
+	htmlLeaf
+	attachmentLeaf
+)
+
+// classifyLeaf returns whether a leaf is a text body, an HTML body or an
+// attachment, and the file name it declares. Every leaf that is not a
+// text/plain or text/html body is an attachment, so no part is lost.
+func classifyLeaf(e *entityInfo) (kind int, filename string) {
+	disposition, dispositionParams := parseHeaderParams(e.header.Get("Content-Disposition"))
+	filename = attachmentFilename(dispositionParams, e.params)
+	isBody := mayBeBody(disposition, filename, e.depth > 0)
+
+	switch {
+	case isBody && e.mediaType == "text/plain":
+		return textLeaf, filename
+	case isBody && e.mediaType == "text/html":
+		return htmlLeaf, filename
+	default:
+		return attachmentLeaf, filename
+	}
 }

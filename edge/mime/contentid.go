@@ -73,9 +73,10 @@ func contentIDReference(src string) (string, bool) {
 }
 
 // referencedContentIDs returns the Content-IDs that the images of sanitized
-// HTML reference, in lower case.
-func referencedContentIDs(sanitizedHTML string) map[string]bool {
-	ids := make(map[string]bool)
+// HTML reference, in lower case, each once, in document order.
+func referencedContentIDs(sanitizedHTML string) []string {
+	var ids []string
+	seen := make(map[string]bool)
 	z := html.NewTokenizer(strings.NewReader(sanitizedHTML))
 	for {
 		tt := z.Next()
@@ -95,8 +96,9 @@ func referencedContentIDs(sanitizedHTML string) map[string]bool {
 			if string(key) != "src" {
 				continue
 			}
-			if id, ok := contentIDReference(string(val)); ok {
-				ids[strings.ToLower(id)] = true
+			if id, ok := contentIDReference(string(val)); ok && !seen[strings.ToLower(id)] {
+				seen[strings.ToLower(id)] = true
+				ids = append(ids, strings.ToLower(id))
 			}
 		}
 	}

@@ -9,8 +9,9 @@ import (
 
 // TestParse_ExternalCorpus parses every *.raw message in the folder that
 // MAYFLY_MIME_CORPUS names, such as the test messages of the enmime project
-// (github.com/jhillyerd/enmime), malformed mail included. Such corpora are
-// other projects' files, read in place and not kept in this repository.
+// (github.com/jhillyerd/enmime), malformed mail included, and checks that
+// the streaming functions agree with Parse on each. Such corpora are other
+// projects' files, read in place and not kept in this repository.
 func TestParse_ExternalCorpus(t *testing.T) {
 	dir := os.Getenv("MAYFLY_MIME_CORPUS")
 	if dir == "" {
@@ -31,6 +32,7 @@ func TestParse_ExternalCorpus(t *testing.T) {
 				t.Fatalf("read: %v", err)
 			}
 			checkParseConsistency(t, raw)
+			checkStreamingConsistency(t, raw, []int{1, 7, 4096})
 		})
 	}
 }

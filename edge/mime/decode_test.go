@@ -2,6 +2,8 @@ package mime
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -147,7 +149,26 @@ func TestDecodeCharset_NeverFails(t *testing.T) {
 	}
 }
 
-func TestNormalizeLineEndings_AllFormsBecomeCRLF(t *testing.T) {
+// splitAndJoin runs in through a lineSplitter, in writes of chunk bytes,
+// and joins the lines it emits with CRLF.
+func splitAndJoin(in []byte, chunk int) string {
+	var out []byte
+	s := lineSplitter{emit: func(seg lineSegment) {
+		out = append(out, seg.data...)
+		if seg.end && seg.broken {
+			out = append(out, '\r', '\n')
+		}
+	}}
+	for len(in) > 0 {
+		n := min(chunk, len(in))
+		s.write(in[:n])
+		in = in[n:]
+	}
+	s.finish()
+	return string(out)
+}
+
+func TestLineSplitter_AllFormsBecomeCRLF(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
@@ -159,13 +180,69 @@ func TestNormalizeLineEndings_AllFormsBecomeCRLF(t *testing.T) {
 		{"mixed", "a\nb\r\nc\r\r\n", "a\r\nb\r\nc\r\n"},
 		{"lone CR inside a line kept", "a\rb\nc", "a\rb\r\nc"},
 		{"CR only message", "a\rb\r", "a\r\nb\r\n"},
+		{"LF decides over CR", "a\rb\r\nc\n", "a\rb\r\nc\r\n"},
+		{"CR run kept inside a line", "a\r\r\rb\r\n", "a\r\r\rb\r\n"},
+		{"CRs at the end kept", "a\nb\r\r", "a\r\nb\r\r"},
+		{"no line break at the end", "a\r\nb", "a\r\nb"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := normalizeLineEndings([]byte(tt.in)); string(got) != tt.want {
-				t.Errorf("normalizeLineEndings(%q): got %q, want %q", tt.in, got, tt.want)
-			}
-		})
+		for _, chunk := range []int{1, 2, 3, len(tt.in)} {
+			t.Run(fmt.Sprintf("%s/writes of %d", tt.name, chunk), func(t *testing.T) {
+				if got := splitAndJoin([]byte(tt.in), chunk); got != tt.want {
+					t.Errorf("got %q, want %q", got, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestLineSplitter_CREndingsDecidedOnFirstLines(t *testing.T) {
+	long := strings.Repeat("x", maxLineBytes)
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"CR only start, LF later", "a\r" + long + "\rb\r\nc\nd", "a\r\n" + long + "\r\nb\r\nc\r\nd"},
+		{"LF within the probe", "a\r" + "b\n" + long, "a\rb\r\n" + long},
+		{"no CR and no LF", long + long, long + long},
+	}
+	for _, tt := range tests {
+		for _, chunk := range []int{1000, len(tt.in)} {
+			t.Run(fmt.Sprintf("%s/writes of %d", tt.name, chunk), func(t *testing.T) {
+				if got := splitAndJoin([]byte(tt.in), chunk); got != tt.want {
+					t.Errorf("got %d bytes %q..., want %d bytes %q...", len(got), got[:min(len(got), 20)], len(tt.want), tt.want[:20])
+				}
+			})
+		}
+	}
+}
+
+func TestLineSplitter_LongLinesComeInSegments(t *testing.T) {
+	in := strings.Repeat("y", 2*maxLineBytes+5) + "\r\nshort\r\n"
+	var segments []lineSegment
+	s := lineSplitter{emit: func(seg lineSegment) {
+		seg.data = bytes.Clone(seg.data)
+		segments = append(segments, seg)
+	}}
+	s.write([]byte(in))
+	s.finish()
+
+	want := []lineSegment{
+		{data: []byte(strings.Repeat("y", maxLineBytes)), start: true},
+		{data: []byte(strings.Repeat("y", maxLineBytes))},
+		{data: []byte("yyyyy"), end: true, broken: true},
+		{data: []byte("short"), start: true, end: true, broken: true},
+	}
+	if len(segments) != len(want) {
+		t.Fatalf("segments: got %d, want %d", len(segments), len(want))
+	}
+	for i, w := range want {
+		got := segments[i]
+		if !bytes.Equal(got.data, w.data) || got.start != w.start || got.end != w.end || got.broken != w.broken {
+			t.Errorf("segment %d: got %d bytes start=%t end=%t broken=%t, want %d bytes start=%t end=%t broken=%t",
+				i, len(got.data), got.start, got.end, got.broken, len(w.data), w.start, w.end, w.broken)
+		}
 	}
 }
 

@@ -1,69 +1,11 @@
 package mime
 
 import (
-	"bufio"
 	"bytes"
 	stdmime "mime"
 	"strings"
 	"unicode"
-
-	"github.com/emersion/go-message/textproto"
 )
-
-// readHeader splits an entity into its header and body. The header lines
-// are repaired first (see cleanHeaderLines) and then parsed by go-message.
-func readHeader(data []byte) (textproto.Header, []byte) {
-	block, body := cleanHeaderLines(data)
-	block = append(block, '\r', '\n')
-	// A repaired block contains only fields and continuation lines, which
-	// ReadHeader accepts. Should it still fail, it returns the fields read
-	// before the error, which are the best available.
-	header, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
-	return header, body
-}
-
-// cleanHeaderLines returns the header lines of data, with CRLF endings, and
-// the body that follows the blank line (RFC 5322 §2.1). It repairs what
-// senders get wrong instead of rejecting it:
-//
-//   - an mbox "From " separator line at the start is dropped;
-//   - white space before the first field is dropped;
-//   - an unindented line without a colon right after a line ending in ";" or
-//     "," continues that field, as broken folding of parameters and address
-//     lists produces;
-//   - any other line that is neither a field nor a continuation starts the
-//     body, so text without a header becomes body as a whole.
-func cleanHeaderLines(data []byte) (block, body []byte) {
-	var out bytes.Buffer
-	var previous []byte
-	rest := data
-	for first := true; len(rest) > 0; first = false {
-		line, next, _ := cutLine(rest)
-		switch {
-		case len(line) == 0:
-			return out.Bytes(), next
-		case first && bytes.HasPrefix(line, []byte("From ")):
-		case first && isHeaderField(bytes.TrimLeft(line, " \t")):
-			out.Write(bytes.TrimLeft(line, " \t"))
-			out.WriteString("\r\n")
-		case isHeaderField(line):
-			out.Write(line)
-			out.WriteString("\r\n")
-		case out.Len() > 0 && (line[0] == ' ' || line[0] == '\t'):
-			out.Write(line)
-			out.WriteString("\r\n")
-		case out.Len() > 0 && endsWithSeparator(previous):
-			out.WriteByte(' ')
-			out.Write(line)
-			out.WriteString("\r\n")
-		default:
-			return out.Bytes(), rest
-		}
-		previous = line
-		rest = next
-	}
-	return out.Bytes(), nil
-}
 
 // isHeaderField reports whether line starts with a field name and a colon
 // (RFC 5322 §2.2). White space between name and colon is tolerated.
@@ -82,11 +24,6 @@ func isHeaderField(line []byte) bool {
 		}
 	}
 	return true
-}
-
-func endsWithSeparator(line []byte) bool {
-	line = bytes.TrimRight(line, " \t")
-	return len(line) > 0 && (line[len(line)-1] == ';' || line[len(line)-1] == ',')
 }
 
 // parseHeaderParams parses a header value with parameters, such as

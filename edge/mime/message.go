@@ -1,19 +1,21 @@
 package mime
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
 )
 
-// ErrEmptyMessage is returned by Parse and AttachmentContent when the input
-// contains nothing but white space, the only input that is not treated as mail.
+// ErrEmptyMessage is returned by Parse, AttachmentContent and OpenAttachment
+// when the input contains nothing but ASCII white space, the only input that
+// is not treated as mail.
 var ErrEmptyMessage = errors.New("empty message")
 
-// ErrAttachmentNotFound is returned by AttachmentContent when the message
-// has no attachment at the requested index.
+// ErrAttachmentNotFound is returned by AttachmentContent and OpenAttachment
+// when the message has no attachment at the requested index.
 var ErrAttachmentNotFound = errors.New("attachment not found")
 
 // Summary contains the fields of the inbox listing, computed once at receipt.
@@ -39,12 +41,18 @@ type Headers struct {
 
 // Attachment describes one attachment of a message.
 type Attachment struct {
-	Index       int    // position in document order from 0, the same for Parse and AttachmentContent
-	Filename    string // decoded, without path components or control characters; generated when the part names none
+	// Index is the position in document order from 0, the same for Parse,
+	// AttachmentContent and OpenAttachment.
+	Index int
+	// Filename is decoded, without path components or control characters.
+	// An attached message without a name is named after its subject
+	// ("Subject.eml"); any other part without a name gets a generated one
+	// ("attachment-2.pdf").
+	Filename    string
 	ContentType string // media type only, lower case, e.g. "application/pdf"
-	Size        int64  // decoded bytes
+	Size        int64  // decoded bytes; -1 from OpenAttachment, before the content is read
 	ContentID   string // without angle brackets, "" if none
-	Inline      bool   // the HTML body shows it through a cid: reference
+	Inline      bool   // the HTML body shows it through a cid: reference; always false from OpenAttachment
 }
 
 // Message is a parsed message, ready for display.
@@ -54,6 +62,7 @@ type Message struct {
 	// message has only HTML, it is a plain-text rendering of the HTML.
 	Text string
 	// HTML is the text/html body passed through SanitizeHTML, "" if none.
+	// Several HTML bodies are sanitized one by one and joined.
 	// Inline images keep their cid: sources, which ResolveContentIDs rewrites.
 	HTML        string
 	Attachments []Attachment
@@ -63,36 +72,32 @@ type Message struct {
 // for empty input and never fails otherwise: malformed mail is parsed as
 // well as it can be (see the package documentation).
 func Parse(raw []byte) (*Message, error) {
-	p, err := parse(raw)
-	if err != nil {
+	w := &messageWalker{keepBodies: true, keepContent: func(int) bool { return true }}
+	if err := walk(raw, w); err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
+
 	msg := &Message{
-		Headers:     p.headers,
-		Text:        p.text,
-		HTML:        p.html,
-		Attachments: make([]Attachment, len(p.attachments)),
+		Headers:     decodeHeaders(w.header),
+		Text:        joinBodies(w.root.text),
+		HTML:        joinBodies(w.root.html),
+		Attachments: make([]Attachment, len(w.attachments)),
 	}
-	for i, a := range p.attachments {
-		msg.Attachments[i] = a.Attachment
+	if msg.Text == "" && msg.HTML != "" {
+		msg.Text = htmlToText(msg.HTML)
+	}
+	for i, r := range w.attachments {
+		msg.Attachments[i] = w.attachment(r)
 	}
 	return msg, nil
 }
 
-// Summarize returns the listing fields of a raw message. Empty input gives
-// the zero Summary.
+// Summarize returns the listing fields of a raw message, as a
+// SummaryWriter does. Empty input gives the zero Summary.
 func Summarize(raw []byte) Summary {
-	p, err := parse(raw)
-	if err != nil {
-		return Summary{}
-	}
-	s := Summary{From: p.headers.From, Subject: p.headers.Subject, Date: p.headers.Date}
-	for _, a := range p.attachments {
-		if !a.Inline {
-			s.HasAttachments = true
-		}
-	}
-	return s
+	w := NewSummaryWriter()
+	_, _ = w.Write(raw) // never fails before Summary
+	return w.Summary()
 }
 
 // AttachmentContent returns the attachment at index, as listed by Parse,
@@ -100,63 +105,37 @@ func Summarize(raw []byte) Summary {
 // ErrAttachmentNotFound when there is no such attachment, or ErrEmptyMessage
 // for empty input.
 func AttachmentContent(raw []byte, index int) (Attachment, []byte, error) {
-	p, err := parse(raw)
-	if err != nil {
+	w := &messageWalker{keepContent: func(i int) bool { return i == index }}
+	if err := walk(raw, w); err != nil {
 		return Attachment{}, nil, fmt.Errorf("get attachment %d: %w", index, err)
 	}
-	if index < 0 || index >= len(p.attachments) {
-		return Attachment{}, nil, fmt.Errorf("get attachment %d of %d: %w", index, len(p.attachments), ErrAttachmentNotFound)
+	if len(w.attachments) == 0 {
+		return Attachment{}, nil, fmt.Errorf("get attachment %d of %d: %w", index, w.count, ErrAttachmentNotFound)
 	}
-	a := p.attachments[index]
-	return a.Attachment, a.content, nil
+	r := w.attachments[0]
+	return w.attachment(r), r.content, nil
 }
 
-// parsedMessage is the result of one parse, shared by the exported functions.
-type parsedMessage struct {
-	headers     Headers
-	text        string
-	html        string
-	attachments []decodedAttachment
+// walk reads a whole message into w.
+func walk(raw []byte, w *messageWalker) error {
+	s := newScanner(w)
+	s.write(raw)
+	s.finish()
+	if s.empty {
+		return ErrEmptyMessage
+	}
+	return nil
 }
 
-type decodedAttachment struct {
-	Attachment
-	content []byte
-}
-
-func parse(raw []byte) (*parsedMessage, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, ErrEmptyMessage
-	}
-	root := parseEntity(normalizeLineEndings(raw), "text/plain", 0)
-
-	var parts bodyParts
-	parts.walk(root, false)
-
-	p := &parsedMessage{
-		headers: decodeHeaders(root),
-		text:    joinBodies(parts.text),
-	}
-	if len(parts.html) > 0 {
-		p.html = SanitizeHTML(joinBodies(parts.html))
-	}
-	if p.text == "" && p.html != "" {
-		p.text = htmlToText(p.html)
-	}
-	p.attachments = decodeAttachments(parts.attachments, referencedContentIDs(p.html))
-	return p, nil
-}
-
-// decodeHeaders decodes the header fields of the top-level entity.
-func decodeHeaders(root *entity) Headers {
-	h := root.header
+// decodeHeaders decodes the header fields of the message itself.
+func decodeHeaders(h textproto.Header) Headers {
 	from := firstAddress(h.Get("From"))
 	return Headers{
 		From:        formatAddressList(h.Get("From")),
 		To:          formatAddressList(h.Get("To")),
 		Cc:          formatAddressList(h.Get("Cc")),
 		ReplyTo:     formatAddressList(h.Get("Reply-To")),
-		Subject:     cleanHeaderText(decodeHeaderText(h.Get("Subject"))),
+		Subject:     decodeSubject(h),
 		MessageID:   cleanContentID(h.Get("Message-Id")),
 		FromName:    from.name,
 		FromAddress: from.addr,
@@ -164,32 +143,8 @@ func decodeHeaders(root *entity) Headers {
 	}
 }
 
-// decodeAttachments numbers the attachment leaves in document order and
-// decodes their content. referenced holds the lower-case Content-IDs that
-// the sanitized HTML shows.
-func decodeAttachments(leaves []attachmentLeaf, referenced map[string]bool) []decodedAttachment {
-	out := make([]decodedAttachment, len(leaves))
-	for i, leaf := range leaves {
-		e := leaf.entity
-		content := decodeTransfer(e.header.Get("Content-Transfer-Encoding"), e.body)
-		contentID := cleanContentID(e.header.Get("Content-Id"))
-		filename := leaf.filename
-		if filename == "" {
-			filename = generatedFilename(i, e.mediaType)
-		}
-		out[i] = decodedAttachment{
-			Attachment: Attachment{
-				Index:       i,
-				Filename:    filename,
-				ContentType: e.mediaType,
-				Size:        int64(len(content)),
-				ContentID:   contentID,
-				Inline:      contentID != "" && referenced[strings.ToLower(contentID)],
-			},
-			content: content,
-		}
-	}
-	return out
+func decodeSubject(h textproto.Header) string {
+	return cleanHeaderText(decodeHeaderText(h.Get("Subject")))
 }
 
 // cleanContentID strips the angle brackets of a Content-ID or Message-ID

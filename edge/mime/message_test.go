@@ -139,6 +139,12 @@ func TestParse_MalformedInputIsReadable(t *testing.T) {
 		{"unknown charset", "Content-Type: text/plain; charset=x-klingon\r\n\r\nQapla\xff", "Qapla\uFFFD", ""},
 		{"unknown transfer encoding", "Content-Transfer-Encoding: base9000\r\n\r\nraw", "raw", ""},
 		{"binary noise", "\x00\x01\x02\xff\xfe", "\x00\x01\x02ÿþ", ""},
+		{"bare CR line endings", "Subject: old\rContent-Type: multipart/mixed; boundary=z\r\r--z\r\rfrom a Mac\r--z--\r", "from a Mac", "old"},
+		{"inner multipart cut short by the outer boundary",
+			"Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n" +
+				"--inner\r\n\r\nfirst\r\n--outer\r\n\r\nsecond\r\n--outer--\r\n", "first\nsecond", ""},
+		{"close delimiter first", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b--\r\n--b\r\n\r\nepilogue\r\n", "", ""},
+		{"boundary with a colon", "Content-Type: multipart/mixed; boundary=\"a:b\"\r\n\r\n--a:b\r\n--a:b\r\n\r\nsecond\r\n--a:b--", "second", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,4 +194,39 @@ func TestParse_InlineTextPartsAreJoined(t *testing.T) {
 	assertEqual(t, "first attachment name", msg.Attachments[0].Filename, "attachment-0.png")
 	assertEqual(t, "inline without reference", msg.Attachments[0].Inline, false)
 	assertEqual(t, "second attachment name", msg.Attachments[1].Filename, "notes.txt")
+}
+
+func TestParse_LimitsOnHostileInput(t *testing.T) {
+	longField := "X-Padding: " + strings.Repeat("a", maxHeaderBytes) + "\r\n"
+	longPreamble := strings.Repeat("preamble line\r\n", maxPreambleBytes/15+1)
+	longDelimiterLine := "--b" + strings.Repeat(" ", maxLineBytes) + "\r\n"
+	tests := []struct {
+		name     string
+		raw      string
+		wantText string
+		subject  string
+	}{
+		{"header past its limit is cut", longField + "Subject: dropped\r\n\r\nbody", "body", ""},
+		{"field before the limit is kept", "Subject: kept\r\n" + longField + "\r\nbody", "body", "kept"},
+		{"preamble past its limit shows the multipart as text",
+			"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + longPreamble + "--b\r\n\r\npart\r\n--b--",
+			strings.ReplaceAll(longPreamble, "\r\n", "\n") + "--b\n\npart\n--b--", ""},
+		{"line past its limit is no delimiter",
+			"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nbefore\r\n" + longDelimiterLine + "after\r\n--b--",
+			"before\n" + strings.TrimSuffix(longDelimiterLine, "\r\n") + "\nafter", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg, err := Parse([]byte(tt.raw))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if msg.Text != tt.wantText {
+				t.Errorf("text: got %d bytes starting %q, want %d bytes starting %q",
+					len(msg.Text), msg.Text[:min(len(msg.Text), 40)], len(tt.wantText), tt.wantText[:min(len(tt.wantText), 40)])
+			}
+			assertEqual(t, "subject", msg.Headers.Subject, tt.subject)
+			checkStreamingConsistency(t, []byte(tt.raw), []int{1, 7, 4096})
+		})
+	}
 }

@@ -5,20 +5,6 @@ import (
 	"strings"
 )
 
-// decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 §6). 7bit,
-// 8bit, binary and unknown encodings leave the body as it is, because showing
-// the bytes beats showing nothing.
-func decodeTransfer(encoding string, body []byte) []byte {
-	switch strings.ToLower(strings.Trim(strings.TrimSpace(encoding), `"`)) {
-	case "base64":
-		return decodeBase64(body)
-	case "quoted-printable":
-		return decodeQuotedPrintable(body)
-	default:
-		return body
-	}
-}
-
 // decodeTextTransfer is decodeTransfer for a text body. A body labelled
 // base64 that is plainly not base64, such as words separated by spaces, is
 // shown as it is, because decoding it would only produce noise.
@@ -57,33 +43,6 @@ func isBase64Line(line []byte) bool {
 	return true
 }
 
-// decodeBase64 decodes base64 leniently: characters outside the alphabet
-// (line breaks, spaces, stray punctuation) are skipped, and "=" ends the
-// current quantum, so concatenated padded chunks decode one after another.
-func decodeBase64(src []byte) []byte {
-	out := make([]byte, 0, len(src)/4*3+3)
-	var quantum [4]byte
-	n := 0
-	for _, c := range src {
-		if c == '=' {
-			out = appendPartialQuantum(out, quantum[:n])
-			n = 0
-			continue
-		}
-		v, ok := base64Value(c)
-		if !ok {
-			continue
-		}
-		quantum[n] = v
-		n++
-		if n == 4 {
-			out = append(out, quantum[0]<<2|quantum[1]>>4, quantum[1]<<4|quantum[2]>>2, quantum[2]<<6|quantum[3])
-			n = 0
-		}
-	}
-	return appendPartialQuantum(out, quantum[:n])
-}
-
 // appendPartialQuantum decodes the 2 or 3 sextets before padding; a single
 // sextet carries less than a byte and is dropped.
 func appendPartialQuantum(out []byte, q []byte) []byte {
@@ -112,30 +71,6 @@ func base64Value(c byte) (byte, bool) {
 	default:
 		return 0, false
 	}
-}
-
-// decodeQuotedPrintable decodes quoted-printable leniently, as RFC 2045 §6.7
-// suggests: trailing white space on a line is dropped, "=" at the end of a
-// line is a soft line break, an "=" not followed by two hex digits is kept
-// literally, and raw 8-bit bytes pass through. Hard line breaks become CRLF,
-// the canonical form.
-func decodeQuotedPrintable(src []byte) []byte {
-	out := make([]byte, 0, len(src))
-	for len(src) > 0 {
-		line, rest, hasBreak := cutLine(src)
-		src = rest
-
-		line = bytes.TrimRight(line, " \t")
-		soft := bytes.HasSuffix(line, []byte("="))
-		if soft {
-			line = line[:len(line)-1]
-		}
-		out = appendQuotedPrintableLine(out, line)
-		if hasBreak && !soft {
-			out = append(out, '\r', '\n')
-		}
-	}
-	return out
 }
 
 func appendQuotedPrintableLine(out, line []byte) []byte {
