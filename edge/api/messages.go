@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	stdmime "mime"
 	"net/http"
 	"strconv"
@@ -89,29 +90,37 @@ func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message 
 	return d
 }
 
+// getRaw streams the message as it is decrypted, so a large message does
+// not have to fit in memory.
 func (a *API) getRaw(w http.ResponseWriter, r *http.Request) {
-	_, raw, err := accessFrom(r).Message(r.Context(), chi.URLParam(r, "id"))
+	summary, body, err := accessFrom(r).OpenMessage(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		a.accessError(w, "read raw message", err)
 		return
 	}
+	defer body.Close()
+
 	w.Header().Set("Content-Type", "message/rfc822")
-	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
-	_, _ = w.Write(raw)
+	w.Header().Set("Content-Length", strconv.FormatInt(summary.Size, 10))
+	a.stream(w, "stream raw message", body)
 }
 
+// getAttachment streams one attachment out of the message as it is
+// decrypted.
 func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	index, err := strconv.Atoi(chi.URLParam(r, "index"))
 	if err != nil || index < 0 {
 		writeError(w, http.StatusBadRequest, "invalid_index", fmt.Sprintf("invalid attachment index %q: want a number from 0", chi.URLParam(r, "index")))
 		return
 	}
-	_, raw, err := accessFrom(r).Message(r.Context(), chi.URLParam(r, "id"))
+	_, body, err := accessFrom(r).OpenMessage(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		a.accessError(w, "read message", err)
 		return
 	}
-	att, content, err := mime.AttachmentContent(raw, index)
+	defer body.Close()
+
+	att, content, err := mime.OpenAttachment(body, index)
 	if errors.Is(err, mime.ErrAttachmentNotFound) {
 		writeError(w, http.StatusNotFound, "attachment_not_found", fmt.Sprintf("the message has no attachment with index %d", index))
 		return
@@ -131,8 +140,42 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", contentDisposition(att.Filename, index))
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Content-Length", strconv.Itoa(len(content)))
-	_, _ = w.Write(content)
+	if att.Size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(att.Size, 10))
+	}
+	a.stream(w, "stream attachment", content)
+}
+
+// stream copies content to the response. Once the status line is sent an
+// error can only cut the response short, which the client sees as a body
+// shorter than its Content-Length or an unfinished chunked encoding. An
+// error reading content (a damaged message) is logged as an error. A
+// failed write means that the client went away, and its error is not
+// logged, because it names the client's address.
+func (a *API) stream(w http.ResponseWriter, op string, content io.Reader) {
+	src := &readErrorRecorder{r: content}
+	_, err := io.Copy(w, src)
+	switch {
+	case src.err != nil:
+		a.cfg.Logger.Error(op, "error", src.err)
+	case err != nil:
+		a.cfg.Logger.Debug(op + " ended early: the client went away")
+	}
+}
+
+// readErrorRecorder keeps the error of its reader apart from those of the
+// writer that io.Copy also returns.
+type readErrorRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrorRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 func contentDisposition(filename string, index int) string {

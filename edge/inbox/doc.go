@@ -10,6 +10,13 @@
 // instant it expires, and the sweeper (Run or Sweep) deletes expired inboxes
 // and the epoch keys of ended epochs.
 //
+// Mail streams in and out. BeginDelivery starts a message for one or more
+// inboxes. Write seals its body in 64 KiB chunks for each inbox's copy as
+// it arrives, and Commit makes every copy durable at once. Memory per
+// delivery does not grow with the message size. OpenMessage returns a
+// reader that decrypts one chunk at a time. Deliver and Message are the
+// same for a message already in memory.
+//
 // Logs name inboxes and messages by their internal ids only. They never
 // contain a token, an address, a subject, a sender or a body.
 //

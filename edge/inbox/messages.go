@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/store"
 )
 
-// maxBodyPrealloc bounds the buffer that readBody allocates up front.
+// maxBodyPrealloc bounds the buffer that Message allocates up front.
 const maxBodyPrealloc = 32 << 20
 
 // MessageSummary is a message as the listing shows it.
@@ -58,24 +59,42 @@ func (a *Access) Messages(ctx context.Context) ([]MessageSummary, error) {
 
 // Message returns the summary and raw bytes of one message. An id that is
 // malformed or not in this inbox is ErrMessageNotFound. A changed chunk or
-// metadata is an error wrapping seal.ErrDecrypt, never wrong data.
+// metadata is an error wrapping seal.ErrDecrypt, never wrong data. It reads
+// the whole message into memory, which OpenMessage avoids.
 func (a *Access) Message(ctx context.Context, id string) (MessageSummary, []byte, error) {
-	m, err := a.message(ctx, id)
+	summary, body, err := a.OpenMessage(ctx, id)
 	if err != nil {
 		return MessageSummary{}, nil, err
 	}
-	summary, opener, err := a.openMeta(m)
+	defer body.Close()
+
+	raw, err := readAll(body, summary.Size)
 	if err != nil {
-		return MessageSummary{}, nil, fmt.Errorf("read message %s: %w", id, err)
-	}
-	raw, err := a.readBody(opener, m)
-	if err != nil {
-		return MessageSummary{}, nil, fmt.Errorf("read message %s: %w", id, err)
-	}
-	if int64(len(raw)) != summary.Size {
-		return MessageSummary{}, nil, fmt.Errorf("read message %s: body has %d bytes, want %d from the metadata", id, len(raw), summary.Size)
+		return MessageSummary{}, nil, err
 	}
 	return summary, raw, nil
+}
+
+// readAll reads r to its end into a buffer sized for sizeHint bytes, so
+// that a message of the expected size is read without copying. The hint
+// comes from the sealed metadata, so it is authentic, but it sizes the
+// buffer only up to maxBodyPrealloc all the same.
+func readAll(r io.Reader, sizeHint int64) ([]byte, error) {
+	// One spare byte lets the last Read report io.EOF without a grow.
+	buf := make([]byte, 0, min(max(sizeHint, 0), maxBodyPrealloc)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // MarkSeen marks the message as seen, or returns ErrMessageNotFound.
@@ -162,39 +181,4 @@ func (a *Access) openMeta(m store.Message) (MessageSummary, *seal.MessageOpener,
 		Seen:           m.Seen,
 	}
 	return summary, opener, nil
-}
-
-// readBody opens the chunks in order. Opening the last one as the last
-// detects truncation, and the index checks detect gaps and extra chunks.
-func (a *Access) readBody(opener *seal.MessageOpener, m store.Message) ([]byte, error) {
-	if m.Chunks == 0 {
-		return nil, errors.New("message has no chunks")
-	}
-	// The stored size is not authenticated, so it only sizes the buffer
-	// up to a bound.
-	body := make([]byte, 0, min(max(m.Size, 0), maxBodyPrealloc))
-	next := uint32(0)
-	err := a.s.store.ReadChunks(a.id, m.ID, func(index uint32, sealed []byte) error {
-		if index != next || index >= m.Chunks {
-			return fmt.Errorf("chunk %d found, want chunk %d of %d", index, next, m.Chunks)
-		}
-		open := opener.OpenChunk
-		if index == m.Chunks-1 {
-			open = opener.OpenLastChunk
-		}
-		data, err := open(index, sealed)
-		if err != nil {
-			return fmt.Errorf("open chunk %d: %w", index, err)
-		}
-		body = append(body, data...)
-		next++
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if next != m.Chunks {
-		return nil, fmt.Errorf("found %d chunks, want %d", next, m.Chunks)
-	}
-	return body, nil
 }

@@ -45,6 +45,11 @@ type Service struct {
 	node   *seal.NodeKey
 	epochs *seal.EpochKeys
 	decoy  *decoy
+	keys   *keyCache
+
+	// Buffers of a Delivery: a plaintext chunk and a sealed chunk.
+	plainPool  sync.Pool
+	sealedPool sync.Pool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -89,7 +94,18 @@ func newService(cfg Config, st *store.Store) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d}, nil
+	s := &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d, keys: newKeyCache()}
+	s.plainPool.New = newBuffer(seal.ChunkSize)
+	s.sealedPool.New = newBuffer(seal.ChunkSize + seal.ChunkOverhead)
+	return s, nil
+}
+
+// newBuffer returns a pool's New function for buffers of the capacity.
+func newBuffer(capacity int) func() any {
+	return func() any {
+		buf := make([]byte, 0, capacity)
+		return &buf
+	}
 }
 
 // Close closes the store. It waits for running calls to finish their
@@ -146,13 +162,13 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			return deleted, err
 		}
 		ids, err := s.store.DeleteExpired(now, sweepBatch)
-		if err != nil {
-			return deleted, fmt.Errorf("sweep: %w", err)
-		}
 		for _, id := range ids {
 			s.log.Debug("expired inbox deleted", "inbox_id", encodeID(id))
 		}
 		deleted += len(ids)
+		if err != nil {
+			return deleted, fmt.Errorf("sweep: %w", err)
+		}
 		if len(ids) < sweepBatch {
 			break
 		}

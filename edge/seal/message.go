@@ -12,6 +12,10 @@ import (
 // ChunkSize is the default size of a body chunk's plaintext.
 const ChunkSize = 64 << 10
 
+// ChunkOverhead is how many bytes sealing adds to a chunk: the AES-GCM tag.
+// The nonce is not stored, because it is the chunk's index.
+const ChunkOverhead = 16
+
 // Labels of the message scheme. HPKE's info carries messageInfoLabel and the
 // message id, so an encapsulation opens only for the message it was made for.
 const (
@@ -69,13 +73,26 @@ func (s *MessageSealer) SealMeta(meta []byte) []byte {
 
 // SealChunk seals the next body chunk, which is not the last.
 func (s *MessageSealer) SealChunk(data []byte) ([]byte, error) {
-	return s.sealChunk(data, false)
+	return s.sealChunk(nil, data, false)
 }
 
 // SealLastChunk seals the last body chunk. An empty body is one empty last
 // chunk.
 func (s *MessageSealer) SealLastChunk(data []byte) ([]byte, error) {
-	return s.sealChunk(data, true)
+	return s.sealChunk(nil, data, true)
+}
+
+// AppendChunk is SealChunk appending the sealed chunk to dst, so that a
+// caller streaming a body can reuse one buffer. dst and data must not
+// overlap.
+func (s *MessageSealer) AppendChunk(dst, data []byte) ([]byte, error) {
+	return s.sealChunk(dst, data, false)
+}
+
+// AppendLastChunk is SealLastChunk appending the sealed chunk to dst. dst
+// and data must not overlap.
+func (s *MessageSealer) AppendLastChunk(dst, data []byte) ([]byte, error) {
+	return s.sealChunk(dst, data, true)
 }
 
 // SealBody splits body into chunks of chunkSize bytes and seals them all.
@@ -100,14 +117,14 @@ func (s *MessageSealer) SealBody(body []byte, chunkSize int) ([][]byte, error) {
 	return append(chunks, c), nil
 }
 
-func (s *MessageSealer) sealChunk(data []byte, last bool) ([]byte, error) {
+func (s *MessageSealer) sealChunk(dst, data []byte, last bool) ([]byte, error) {
 	if s.done || s.next >= maxChunks {
 		return nil, ErrChunkAfterLast
 	}
 	index := uint32(s.next)
 	s.next++
 	s.done = last
-	return s.keys.body.Seal(nil, chunkNonce(index), data, s.keys.chunkAAD(index, last)), nil
+	return s.keys.body.Seal(dst, chunkNonce(index), data, s.keys.chunkAAD(index, last)), nil
 }
 
 // MessageOpener opens the metadata and body chunks of one message. It is
@@ -147,17 +164,30 @@ func (o *MessageOpener) OpenMeta(sealed []byte) ([]byte, error) {
 // OpenChunk opens the chunk at index, which must not be the last, or returns
 // ErrDecrypt.
 func (o *MessageOpener) OpenChunk(index uint32, sealed []byte) ([]byte, error) {
-	return o.openChunk(index, sealed, false)
+	return o.openChunk(nil, index, sealed, false)
 }
 
 // OpenLastChunk opens the chunk at index, which must be the last, or returns
 // ErrDecrypt. Opening the last chunk this way is what detects truncation.
 func (o *MessageOpener) OpenLastChunk(index uint32, sealed []byte) ([]byte, error) {
-	return o.openChunk(index, sealed, true)
+	return o.openChunk(nil, index, sealed, true)
 }
 
-func (o *MessageOpener) openChunk(index uint32, sealed []byte, last bool) ([]byte, error) {
-	data, err := o.keys.body.Open(nil, chunkNonce(index), sealed, o.keys.chunkAAD(index, last))
+// AppendOpenChunk is OpenChunk appending the plaintext to dst, so that a
+// caller streaming a body can reuse one buffer. dst and sealed must not
+// overlap.
+func (o *MessageOpener) AppendOpenChunk(dst []byte, index uint32, sealed []byte) ([]byte, error) {
+	return o.openChunk(dst, index, sealed, false)
+}
+
+// AppendOpenLastChunk is OpenLastChunk appending the plaintext to dst. dst
+// and sealed must not overlap.
+func (o *MessageOpener) AppendOpenLastChunk(dst []byte, index uint32, sealed []byte) ([]byte, error) {
+	return o.openChunk(dst, index, sealed, true)
+}
+
+func (o *MessageOpener) openChunk(dst []byte, index uint32, sealed []byte, last bool) ([]byte, error) {
+	data, err := o.keys.body.Open(dst, chunkNonce(index), sealed, o.keys.chunkAAD(index, last))
 	if err != nil {
 		return nil, ErrDecrypt
 	}

@@ -202,3 +202,51 @@ func cloneMessage(m sealedMessage) sealedMessage {
 	}
 	return out
 }
+
+// TestMessage_AppendForms checks that the Append methods keep dst's
+// contents, add exactly what the plain methods return, and interoperate
+// with them.
+func TestMessage_AppendForms(t *testing.T) {
+	pub, priv := newTestKeyPair(t)
+	id := []byte("message-id-bytes")
+	enc, sealer, err := NewMessageSealer(pub, id)
+	if err != nil {
+		t.Fatalf("NewMessageSealer: %v", err)
+	}
+	prefix := []byte("prefix")
+
+	first, err := sealer.AppendChunk(bytes.Clone(prefix), []byte("first chunk"))
+	if err != nil {
+		t.Fatalf("AppendChunk: %v", err)
+	}
+	last, err := sealer.AppendLastChunk(make([]byte, 0, 64), []byte("last chunk"))
+	if err != nil {
+		t.Fatalf("AppendLastChunk: %v", err)
+	}
+	if !bytes.HasPrefix(first, prefix) {
+		t.Fatalf("AppendChunk changed dst's contents")
+	}
+	first = first[len(prefix):]
+	if got, want := len(first), len("first chunk")+ChunkOverhead; got != want {
+		t.Errorf("got sealed chunk of %d bytes, want %d (ChunkOverhead)", got, want)
+	}
+
+	opener, err := OpenMessage(priv, enc, id)
+	if err != nil {
+		t.Fatalf("OpenMessage: %v", err)
+	}
+	plain, err := opener.AppendOpenChunk(bytes.Clone(prefix), 0, first)
+	if err != nil || string(plain) != "prefixfirst chunk" {
+		t.Errorf("AppendOpenChunk: got %q, %v, want %q", plain, err, "prefixfirst chunk")
+	}
+	plain, err = opener.AppendOpenLastChunk(nil, 1, last)
+	if err != nil || string(plain) != "last chunk" {
+		t.Errorf("AppendOpenLastChunk: got %q, %v, want %q", plain, err, "last chunk")
+	}
+	if _, err := opener.OpenLastChunk(0, first); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("chunk 0 opened as the last: got %v, want ErrDecrypt", err)
+	}
+	if _, err := sealer.AppendChunk(nil, []byte("more")); !errors.Is(err, ErrChunkAfterLast) {
+		t.Errorf("AppendChunk after the last: got %v, want ErrChunkAfterLast", err)
+	}
+}

@@ -1,7 +1,8 @@
 // Package store keeps the edge's inboxes and sealed messages in one bbolt
-// file, DataDir/inbox.db (mode 0600). It stores only what package seal has
-// already encrypted, plus ids, keyed hashes, public keys, sizes, times and
-// the seen flag. No token, address or message reaches it in plaintext.
+// file, DataDir/inbox.db (mode 0600), and the bodies of large messages in
+// files beside it. It stores only what package seal has already encrypted,
+// plus ids, keyed hashes, public keys, sizes, times and the seen flag. No
+// token, address or message reaches it in plaintext.
 //
 // # Layout
 //
@@ -19,21 +20,50 @@
 // mailbox in arrival order, and the expiry bucket lists inboxes in the order
 // they expire.
 //
+// # Bodies
+//
+// A body whose sealed chunks add up to at most the writer's inline limit
+// ([DefaultInlineMax] unless the caller asks for less) is stored in the c
+// bucket. A larger one is stored in a body file, and the c bucket has none
+// of its chunks:
+//
+//	DataDir/bodies/<inbox id in hex>/<message id in hex>   (folders 0700, files 0600)
+//
+// A body file is a version byte, 1 here, followed by each sealed chunk in
+// index order, each preceded by its length as 4 bytes big-endian. The
+// chunk count is in the message record, so the file needs no trailer.
+//
+// [BodyWriter] writes the file while the message streams in, and it holds
+// at most the inline limit plus one chunk in memory. The file becomes part
+// of the message only when [Store.AddMessages] commits a record whose
+// body-in-file flag is set. Until then no reader can reach it, so an
+// aborted delivery only has to remove it, and a crash leaves a file that
+// no record refers to: [Open] removes those, and every folder of an inbox
+// that no longer exists. DeleteMessage, DeleteInbox and DeleteExpired
+// remove the files after their transaction commits. If that removal fails,
+// the records are gone all the same and the next Open removes the files.
+//
 // # Records
 //
-// A record starts with a version byte, 1 here. The fields follow in a fixed
-// order. A byte string is a uvarint length and the bytes, a time or size is
-// 8 bytes big-endian (times in Unix nanoseconds), a chunk count is a
+// A record starts with a version byte. The fields follow in a fixed order.
+// A byte string is a uvarint length and the bytes, a time or size is 8
+// bytes big-endian (times in Unix nanoseconds), a chunk count is a
 // uvarint, and a flag is one byte.
 //
 //	inbox v1:   token hash, address hash, created, expires, epoch,
 //	            public key, wrapped private key, sealed address
-//	message v1: encapsulated key, sealed metadata, size, chunk count, seen
+//	message v2: encapsulated key, sealed metadata, size, chunk count, seen,
+//	            body in file
+//
+// A message record of version 1, which has no body-in-file flag, is read
+// as one whose body is in the c bucket.
 //
 // # Durability
 //
 // Every write commits a bbolt transaction, which fsyncs the file before it
-// returns. AddMessage uses bbolt's Batch, so concurrent deliveries share one
-// commit and one fsync (group commit) and each returns once that commit is
-// durable.
+// returns. AddMessages first fsyncs each body file and the two folders
+// above it, so a committed record never refers to a file that a crash
+// could lose. It then uses bbolt's Batch, so concurrent deliveries share
+// one commit and one fsync (group commit), and each returns once that
+// commit is durable.
 package store

@@ -127,8 +127,10 @@ func (s *Store) UpdateInbox(id []byte, update func(*Inbox) error) error {
 }
 
 // DeleteInbox deletes the inbox, its index entries, its expiry entry and
-// every message and chunk in one transaction. It returns ErrNotFound when
-// the inbox does not exist.
+// every message and chunk in one transaction, and then removes its body
+// files. It returns ErrNotFound when the inbox does not exist. If removing
+// the files fails, the inbox is deleted all the same, the error is
+// returned, and the next Open removes the files.
 func (s *Store) DeleteInbox(id []byte) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		in, err := getInbox(tx, id)
@@ -138,6 +140,9 @@ func (s *Store) DeleteInbox(id []byte) error {
 		return deleteInbox(tx, in)
 	})
 	if err != nil {
+		return fmt.Errorf("delete inbox: %w", err)
+	}
+	if err := s.bodies.removeInbox(id); err != nil {
 		return fmt.Errorf("delete inbox: %w", err)
 	}
 	return nil
@@ -205,7 +210,7 @@ func checkExpiry(expiresAt time.Time) error {
 }
 
 func encodeInbox(in Inbox) []byte {
-	e := newEncoder()
+	e := newEncoder(recordVersion)
 	e.bytes(in.TokenHash)
 	e.bytes(in.AddressHash)
 	e.time(in.CreatedAt)
@@ -218,7 +223,7 @@ func encodeInbox(in Inbox) []byte {
 }
 
 func decodeInbox(record []byte) (Inbox, error) {
-	d := newDecoder(record)
+	d := newDecoder(record, recordVersion)
 	in := Inbox{
 		TokenHash:         d.bytes(),
 		AddressHash:       d.bytes(),

@@ -3,14 +3,14 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"time"
 
 	"go.etcd.io/bbolt"
 )
 
 // Message is the stored record of one sealed message. Its body is stored as
-// Chunks sealed chunks beside it.
+// Chunks sealed chunks, in the database beside the record or in a body file.
 type Message struct {
 	ID         []byte
 	Enc        []byte // HPKE encapsulated key
@@ -18,43 +18,9 @@ type Message struct {
 	Size       int64 // plaintext body size in bytes
 	Chunks     uint32
 	Seen       bool
-}
-
-// AddMessage stores a message and its sealed chunks in the inbox unless the
-// inbox is gone or expired at now, in which case it returns ErrNotFound. It
-// returns once the commit is durable. Concurrent calls share one commit.
-func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]byte) error {
-	if int(m.Chunks) != len(chunks) {
-		return fmt.Errorf("add message: record has %d chunks, got %d", m.Chunks, len(chunks))
-	}
-	// Batch may call the function more than once, so it only puts fixed
-	// keys and values.
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		in, err := getInbox(tx, inboxID)
-		if err != nil {
-			return err
-		}
-		if !in.Live(now) {
-			return ErrNotFound
-		}
-		records, chunkBucket, err := createMailbox(tx, inboxID)
-		if err != nil {
-			return err
-		}
-		if err := records.Put(m.ID, encodeMessage(m)); err != nil {
-			return err
-		}
-		for i, c := range chunks {
-			if err := chunkBucket.Put(chunkKey(m.ID, uint32(i)), c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("add message: %w", err)
-	}
-	return nil
+	// BodyInFile is whether the chunks are in the message's body file
+	// rather than in the chunk bucket.
+	BodyInFile bool
 }
 
 // Messages returns the inbox's messages, oldest first. An inbox without
@@ -110,32 +76,6 @@ func (s *Store) Message(inboxID, messageID []byte) (Message, error) {
 	return m, nil
 }
 
-// ReadChunks calls fn for each stored chunk of the message in index order,
-// inside one read transaction. The sealed slice is valid only until fn
-// returns. It returns ErrMessageNotFound when the message does not exist.
-func (s *Store) ReadChunks(inboxID, messageID []byte, fn func(index uint32, sealed []byte) error) error {
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		if _, err := getMessage(tx, inboxID, messageID); err != nil {
-			return err
-		}
-		_, chunks := mailbox(tx, inboxID)
-		c := chunks.Cursor()
-		for k, v := c.Seek(messageID); k != nil && bytes.HasPrefix(k, messageID); k, v = c.Next() {
-			if len(k) != len(messageID)+4 {
-				return fmt.Errorf("%w: chunk key of %d bytes", ErrCorruptRecord, len(k))
-			}
-			if err := fn(binary.BigEndian.Uint32(k[len(messageID):]), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read chunks: %w", err)
-	}
-	return nil
-}
-
 // SetSeen marks the message as seen, or returns ErrMessageNotFound.
 func (s *Store) SetSeen(inboxID, messageID []byte) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
@@ -154,10 +94,13 @@ func (s *Store) SetSeen(inboxID, messageID []byte) error {
 }
 
 // DeleteMessage deletes the message and its chunks in one transaction, or
-// returns ErrMessageNotFound.
+// returns ErrMessageNotFound. It then removes the message's body file, if
+// it has one. If that removal fails, the message is deleted all the same,
+// the error is returned, and the next Open removes the file.
 func (s *Store) DeleteMessage(inboxID, messageID []byte) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if _, err := getMessage(tx, inboxID, messageID); err != nil {
+	var m Message
+	err := s.db.Update(func(tx *bbolt.Tx) (err error) {
+		if m, err = getMessage(tx, inboxID, messageID); err != nil {
 			return err
 		}
 		records, chunks := mailbox(tx, inboxID)
@@ -168,6 +111,11 @@ func (s *Store) DeleteMessage(inboxID, messageID []byte) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete message: %w", err)
+	}
+	if m.BodyInFile {
+		if err := s.bodies.removeFile(inboxID, messageID); err != nil {
+			return fmt.Errorf("delete message: %w", err)
+		}
 	}
 	return nil
 }
@@ -188,12 +136,17 @@ func (s *Store) PutMessage(inboxID []byte, m Message) error {
 	return nil
 }
 
-// PutChunk replaces or adds one sealed chunk of an existing message, or
-// returns ErrMessageNotFound. It does not change the message's chunk count.
+// PutChunk replaces or adds one sealed chunk of an existing message whose
+// body is in the database, or returns ErrMessageNotFound. It does not
+// change the message's chunk count, and it fails for a body in a file.
 func (s *Store) PutChunk(inboxID, messageID []byte, index uint32, sealed []byte) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if _, err := getMessage(tx, inboxID, messageID); err != nil {
+		m, err := getMessage(tx, inboxID, messageID)
+		if err != nil {
 			return err
+		}
+		if m.BodyInFile {
+			return errors.New("the body is in a file")
 		}
 		_, chunks := mailbox(tx, inboxID)
 		return chunks.Put(chunkKey(messageID, index), sealed)
@@ -262,17 +215,18 @@ func chunkKey(messageID []byte, index uint32) []byte {
 }
 
 func encodeMessage(m Message) []byte {
-	e := newEncoder()
+	e := newEncoder(messageRecordVersion)
 	e.bytes(m.Enc)
 	e.bytes(m.SealedMeta)
 	e.int64(m.Size)
 	e.uvarint(uint64(m.Chunks))
 	e.bool(m.Seen)
+	e.bool(m.BodyInFile)
 	return e.buf
 }
 
 func decodeMessage(id, record []byte) (Message, error) {
-	d := newDecoder(record)
+	d := newDecoder(record, messageRecordVersion)
 	m := Message{
 		ID:         append([]byte(nil), id...),
 		Enc:        d.bytes(),
@@ -281,6 +235,9 @@ func decodeMessage(id, record []byte) (Message, error) {
 	}
 	chunks := d.uvarint()
 	m.Seen = d.bool()
+	if d.version >= 2 {
+		m.BodyInFile = d.bool()
+	}
 	if err := d.finish(); err != nil {
 		return Message{}, fmt.Errorf("message %x: %w", id, err)
 	}

@@ -7,8 +7,13 @@ import (
 	"time"
 )
 
-// recordVersion is the first byte of every record this package writes.
-const recordVersion = 1
+// Record versions, the first byte of every record. An inbox record is at
+// version 1. A message record is written at version 2, which adds where the
+// body is stored, and read at version 1 as well.
+const (
+	recordVersion        = 1
+	messageRecordVersion = 2
+)
 
 // ErrCorruptRecord is returned for a stored record that does not decode.
 var ErrCorruptRecord = errors.New("corrupt record")
@@ -17,8 +22,8 @@ type encoder struct {
 	buf []byte
 }
 
-func newEncoder() *encoder {
-	return &encoder{buf: []byte{recordVersion}}
+func newEncoder(version byte) *encoder {
+	return &encoder{buf: []byte{version}}
 }
 
 func (e *encoder) bytes(b []byte) {
@@ -49,16 +54,19 @@ func (e *encoder) bool(v bool) {
 // decoder reads what encoder wrote. After the first error every read
 // returns a zero value, and finish reports that error.
 type decoder struct {
-	buf []byte
-	err error
+	buf     []byte
+	err     error
+	version byte
 }
 
-func newDecoder(record []byte) *decoder {
+// newDecoder accepts versions from 1 to maxVersion.
+func newDecoder(record []byte, maxVersion byte) *decoder {
 	d := &decoder{buf: record}
-	if len(record) == 0 || record[0] != recordVersion {
+	if len(record) == 0 || record[0] < 1 || record[0] > maxVersion {
 		d.err = fmt.Errorf("%w: unknown version", ErrCorruptRecord)
 		return d
 	}
+	d.version = record[0]
 	d.buf = record[1:]
 	return d
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -11,6 +12,24 @@ import (
 
 // FileName is the name of the store's file in the data directory.
 const FileName = "inbox.db"
+
+// Group commit of AddMessages: bbolt's Batch commits once maxBatchSize
+// calls wait or maxBatchDelay has passed since the first. The defaults of
+// bbolt v1.5 (1000 calls and 10ms) suit thousands of writers. An edge has
+// tens of SMTP sessions, which seldom fill such a batch, so every delivery
+// would wait the whole delay. A 2ms delay still lets the deliveries that
+// arrive during one commit share the next. On a 2-core machine,
+// BenchmarkDelivery_4KiB_Parallel in package inbox (20 goroutines)
+// measured about 4,000 messages/s with these values, about 1,500 with
+// bbolt's defaults, and fewer with delays of 0.5ms or 5ms.
+const (
+	maxBatchDelay = 2 * time.Millisecond
+	maxBatchSize  = 64
+)
+
+// initialFrameBuffer is the starting capacity of a BodyWriter's buffer: a
+// sealed message of a few KiB fits without growing it.
+const initialFrameBuffer = 16 << 10
 
 // openTimeout bounds the wait for bbolt's file lock, which another process
 // on the same data directory holds.
@@ -44,20 +63,36 @@ var (
 
 // Store is the edge's inbox database. It is safe for concurrent use.
 type Store struct {
-	db *bbolt.DB
+	db     *bbolt.DB
+	bodies bodyDir
+	// framePool holds the buffers of BodyWriter, so that a small message's
+	// chunks need no new allocation.
+	framePool sync.Pool
 }
 
-// Open opens or creates dir/inbox.db. It waits up to five seconds for the
-// file lock, so a second process on the same directory fails instead of
-// sharing the file.
+// Open opens or creates dir/inbox.db and the body directory beside it. It
+// waits up to five seconds for the file lock, so a second process on the
+// same directory fails instead of sharing the file. It removes the body
+// files that no record refers to, the leftovers of a crash.
 func Open(dir string) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
 	}
+	s, err := newStore(dir, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
+	}
+	return s, nil
+}
 
-	err = db.Update(func(tx *bbolt.Tx) error {
+func newStore(dir string, db *bbolt.DB) (*Store, error) {
+	db.MaxBatchDelay = maxBatchDelay
+	db.MaxBatchSize = maxBatchSize
+
+	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{bucketInboxes, bucketByToken, bucketByAddress, bucketExpiry, bucketMessages} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
@@ -66,10 +101,22 @@ func Open(dir string) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
+		return nil, err
 	}
-	return &Store{db: db}, nil
+
+	bodies, err := openBodyDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := bodies.removeOrphans(db); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, bodies: bodies}
+	s.framePool.New = func() any {
+		buf := make([]byte, 0, initialFrameBuffer)
+		return &buf
+	}
+	return s, nil
 }
 
 // Close closes the file. It waits for running transactions to finish.

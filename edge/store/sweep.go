@@ -12,10 +12,12 @@ import (
 )
 
 // DeleteExpired deletes up to limit inboxes that expired at or before now,
-// each with everything DeleteInbox deletes, in one transaction. It returns
-// the ids it deleted, and fewer than limit ids means that none are left. It
-// writes nothing when no inbox has expired, so a frequent sweep costs no
-// fsync.
+// each with everything DeleteInbox deletes, in one transaction, and then
+// removes their body files. It returns the ids it deleted, and fewer than
+// limit ids means that none are left. It writes nothing when no inbox has
+// expired, so a frequent sweep costs no fsync. If removing body files
+// fails, it returns the ids with the error, and the next Open removes the
+// files.
 func (s *Store) DeleteExpired(now time.Time, limit int) ([][]byte, error) {
 	var found bool
 	err := s.db.View(func(tx *bbolt.Tx) error {
@@ -42,6 +44,14 @@ func (s *Store) DeleteExpired(now time.Time, limit int) ([][]byte, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("delete expired inboxes: %w", err)
+	}
+
+	var errs []error
+	for _, id := range deleted {
+		errs = append(errs, s.bodies.removeInbox(id))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return deleted, fmt.Errorf("delete expired inboxes: %w", err)
 	}
 	return deleted, nil
 }

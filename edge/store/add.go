@@ -1,0 +1,125 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// NewMessage is one message for AddMessages.
+type NewMessage struct {
+	InboxID []byte
+	// Message is the record. AddMessages sets its Chunks and BodyInFile
+	// from Body.
+	Message Message
+	Body    *BodyWriter
+}
+
+// AddMessages stores each message whose inbox exists and is live at now,
+// all in one transaction, and reports which ones it stored. It returns
+// once the body files, their directory entries and the transaction are
+// durable. Concurrent calls share one commit and one fsync (bbolt's
+// Batch). It ends every body writer: the bodies of messages not stored
+// are discarded.
+//
+// On an error nothing is reported stored. The body files stay, because a
+// failed fsync of the commit leaves open whether the records reached the
+// disk. The next Open, or the deletion of the inbox, removes those that no
+// record refers to.
+func (s *Store) AddMessages(now time.Time, msgs []NewMessage) ([]bool, error) {
+	for _, m := range msgs {
+		if err := m.Body.finish(); err != nil {
+			discardAll(msgs)
+			return nil, fmt.Errorf("add messages: %w", err)
+		}
+	}
+
+	stored := make([]bool, len(msgs))
+	// Batch may call the function more than once, so it recomputes stored
+	// and puts only fixed keys and values.
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		for i, m := range msgs {
+			ok, err := putNewMessage(tx, now, m)
+			if err != nil {
+				return err
+			}
+			stored[i] = ok
+		}
+		return nil
+	})
+	if err != nil {
+		for _, m := range msgs {
+			m.Body.release()
+		}
+		return nil, fmt.Errorf("add messages: %w", err)
+	}
+
+	for i, m := range msgs {
+		if stored[i] {
+			m.Body.release()
+		} else {
+			m.Body.Discard()
+		}
+	}
+	return stored, nil
+}
+
+// AddMessage stores a message and its sealed chunks in the inbox unless the
+// inbox is gone or expired at now, in which case it returns ErrNotFound. It
+// returns once the commit is durable. Concurrent calls share one commit.
+// Chunks that add up to more than DefaultInlineMax bytes go to a body file.
+func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]byte) error {
+	if int(m.Chunks) != len(chunks) {
+		return fmt.Errorf("add message: record has %d chunks, got %d", m.Chunks, len(chunks))
+	}
+	body := s.NewBodyWriter(inboxID, m.ID, DefaultInlineMax)
+	for _, c := range chunks {
+		if err := body.WriteChunk(c); err != nil {
+			body.Discard()
+			return fmt.Errorf("add message: %w", err)
+		}
+	}
+	stored, err := s.AddMessages(now, []NewMessage{{InboxID: inboxID, Message: m, Body: body}})
+	if err != nil {
+		return err
+	}
+	if !stored[0] {
+		return fmt.Errorf("add message: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// putNewMessage puts the record and the inline chunks of a message, and
+// reports false without writing when its inbox is gone or expired.
+func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, error) {
+	in, err := getInbox(tx, m.InboxID)
+	if errors.Is(err, ErrNotFound) || (err == nil && !in.Live(now)) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+
+	records, chunks, err := createMailbox(tx, m.InboxID)
+	if err != nil {
+		return false, err
+	}
+	record := m.Message
+	record.Chunks = m.Body.Chunks()
+	record.BodyInFile = m.Body.InFile()
+	if err := records.Put(record.ID, encodeMessage(record)); err != nil {
+		return false, err
+	}
+	err = m.Body.inlineChunks(func(index uint32, sealed []byte) error {
+		return chunks.Put(chunkKey(record.ID, index), sealed)
+	})
+	return err == nil, err
+}
+
+func discardAll(msgs []NewMessage) {
+	for _, m := range msgs {
+		m.Body.Discard()
+	}
+}
