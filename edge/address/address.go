@@ -3,7 +3,9 @@
 // An inbox address is local@domain with the domain in lower case and the
 // local part in lower case after Unicode NFC, so that any spelling a sender
 // uses reaches the same inbox. A "+tag" suffix of the local part is
-// sub-addressing and delivers to the inbox without it.
+// sub-addressing and delivers to the inbox without it. Local parts follow
+// RFC 5321 §4.1.2 with the UTF-8 of RFC 6531: a dot-string, or a quoted
+// string such as "first last", which String writes quoted again.
 //
 // Generated local parts carry the owner edge's two-character code hidden
 // among random characters, so any edge can tell which edge owns an address:
@@ -44,29 +46,37 @@ var (
 
 // Address is a normalised inbox address.
 type Address struct {
+	// Local is the local part without quoting, as Mailbox.Local.
 	Local  string
 	Domain string
 }
 
-// String returns local@domain.
-func (a Address) String() string { return a.Local + "@" + a.Domain }
+// String returns local@domain, with the local part quoted when it is not
+// a dot-string.
+func (a Address) String() string { return formatLocal(a.Local) + "@" + a.Domain }
 
-// Parse splits an address at its last "@", normalises both parts and
-// removes a "+tag" suffix. Tag returns what was removed.
+// Parse parses local@domain with ParseMailbox and normalises it. Tag
+// returns the "+tag" suffix that was removed.
 func Parse(s string) (addr Address, tag string, err error) {
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return Address{}, "", fmt.Errorf("%w %q: want local@domain", ErrSyntax, s)
+	m, err := ParseMailbox(s)
+	if err != nil {
+		return Address{}, "", err
 	}
-	local, domain := s[:at], strings.TrimSuffix(strings.ToLower(s[at+1:]), ".")
-	local = strings.ToLower(norm.NFC.String(local))
+	addr, tag = Normalise(m)
+	return addr, tag, nil
+}
+
+// Normalise returns the inbox address of m: the domain in lower case
+// without a trailing dot, the local part in lower case and Unicode NFC,
+// and a "+tag" suffix removed and returned. A local part that starts with
+// "+" keeps it, as there would be nothing left.
+func Normalise(m Mailbox) (addr Address, tag string) {
+	local := norm.NFC.String(strings.ToLower(m.Local))
 	if base, t, found := strings.Cut(local, "+"); found && base != "" {
 		local, tag = base, t
 	}
-	if strings.ContainsAny(local, " \t\r\n\"\\") || strings.ContainsAny(domain, " \t\r\n@\"\\") || domain == "" {
-		return Address{}, "", fmt.Errorf("%w %q: want local@domain without spaces or quotes", ErrSyntax, s)
-	}
-	return Address{Local: local, Domain: domain}, tag, nil
+	domain := norm.NFC.String(strings.TrimSuffix(strings.ToLower(m.Domain), "."))
+	return Address{Local: local, Domain: domain}, tag
 }
 
 // NewRandom returns a random local part that carries the owner code.

@@ -16,7 +16,14 @@ func TestParse_Normalises(t *testing.T) {
 		{"sub-address", "abc+news@mayfly.test", "abc@mayfly.test", "news"},
 		{"nfc", "jose\u0301@mayfly.test", "jos\u00e9@mayfly.test", ""},
 		{"utf-8 upper", "ÜBER@mayfly.test", "über@mayfly.test", ""},
-		{"at in local part", "a@b@mayfly.test", "a@b@mayfly.test", ""},
+		{"quoted at in local part", `"a@b"@mayfly.test`, `"a@b"@mayfly.test`, ""},
+		{"quoted space", `"First Last"@mayfly.test`, `"first last"@mayfly.test`, ""},
+		{"needless quotes", `"Abc"@mayfly.test`, "abc@mayfly.test", ""},
+		{"quoted escape", `"a\"b"@mayfly.test`, `"a\"b"@mayfly.test`, ""},
+		{"quoted sub-address", `"a b+tag"@mayfly.test`, `"a b"@mayfly.test`, "tag"},
+		{"only a tag", "+abc@mayfly.test", "+abc@mayfly.test", ""},
+		{"utf-8 domain", "abc@BÜCHER.test", "abc@bücher.test", ""},
+		{"address literal", "abc@[192.0.2.1]", "abc@[192.0.2.1]", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -32,7 +39,13 @@ func TestParse_Normalises(t *testing.T) {
 }
 
 func TestParse_RejectsSyntax(t *testing.T) {
-	for _, in := range []string{"", "abc", "@mayfly.test", "abc@", "a b@mayfly.test", `"a"@mayfly.test`} {
+	invalid := []string{
+		"", "abc", "@mayfly.test", "abc@", "a b@mayfly.test", "a@b@mayfly.test",
+		"dave.@mayfly.test", ".dave@mayfly.test", "da..ve@mayfly.test", `"abc@mayfly.test`,
+		"abc@-mayfly.test", "abc@mayfly..test", "abc@mayfly_test", "abc@[]",
+		"\"a\x01\"@mayfly.test", "ab\xffc@mayfly.test", "abc@mayfly.test extra",
+	}
+	for _, in := range invalid {
 		if _, _, err := Parse(in); !errors.Is(err, ErrSyntax) {
 			t.Errorf("Parse(%q) error = %v, want ErrSyntax", in, err)
 		}
@@ -117,6 +130,115 @@ func FuzzParse(f *testing.F) {
 		again, _, err := Parse(addr.String())
 		if err != nil || again != addr {
 			t.Errorf("Parse is not idempotent: %q → %q → %q (%v)", s, addr, again, err)
+		}
+	})
+}
+
+func TestParseForwardPath(t *testing.T) {
+	cases := []struct {
+		name, in      string
+		local, domain string
+		rest          string
+	}{
+		{"plain", "<bob@example.test>", "bob", "example.test", ""},
+		{"parameters", "<bob@example.test> NOTIFY=NEVER", "bob", "example.test", " NOTIFY=NEVER"},
+		{"no brackets", "bob@example.test", "bob", "example.test", ""},
+		{"quoted space", `<"first last"@example.test>`, "first last", "example.test", ""},
+		{"quoted at", `<"a@b"@example.test>`, "a@b", "example.test", ""},
+		{"quoted bracket", `<"x> ORCPT=rfc822;admin@elsewhere.example.net"@example.test>`, "x> ORCPT=rfc822;admin@elsewhere.example.net", "example.test", ""},
+		{"source route", "<@relay.example.net:carol@example.test>", "carol", "example.test", ""},
+		{"two hop route", "<@a.example.net,@b.example.net:carol@example.test>", "carol", "example.test", ""},
+		{"postmaster", "<Postmaster>", "Postmaster", "", ""},
+		{"postmaster with domain", "<postmaster@example.test>", "postmaster", "example.test", ""},
+		{"utf-8", "<zoë@example.test>", "zoë", "example.test", ""},
+		{"long local part", "<" + strings.Repeat("a", 72) + "@example.test>", strings.Repeat("a", 72), "example.test", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, rest, err := ParseForwardPath(tc.in)
+			if err != nil {
+				t.Fatalf("ParseForwardPath(%q): %v", tc.in, err)
+			}
+			if m.Local != tc.local || m.Domain != tc.domain {
+				t.Errorf("got %q at %q, want %q at %q", m.Local, m.Domain, tc.local, tc.domain)
+			}
+			if rest != tc.rest {
+				t.Errorf("rest = %q, want %q", rest, tc.rest)
+			}
+		})
+	}
+}
+
+func TestParseForwardPath_RejectsSyntax(t *testing.T) {
+	invalid := []string{
+		"<>",
+		"<@relay.example.net carol@example.test>",
+		"<@relay.example.net,carol@example.test>",
+		"<@:carol@example.test>",
+		"<@relay..example.net:carol@example.test>",
+		"<dave.@example.test>",
+		"<a@b@example.test>",
+		"<bob@example.test",
+		"<bob@example.test>junk",
+		`<"unterminated@example.test>`,
+	}
+	for _, in := range invalid {
+		if _, _, err := ParseForwardPath(in); !errors.Is(err, ErrSyntax) {
+			t.Errorf("ParseForwardPath(%q) error = %v, want ErrSyntax", in, err)
+		}
+	}
+}
+
+func TestParseReversePath_NullPath(t *testing.T) {
+	m, rest, err := ParseReversePath("<> SIZE=512")
+	if err != nil {
+		t.Fatalf("ParseReversePath(<>): %v", err)
+	}
+	if m != (Mailbox{}) {
+		t.Errorf("mailbox = %+v, want the zero Mailbox", m)
+	}
+	if rest != " SIZE=512" {
+		t.Errorf("rest = %q, want %q", rest, " SIZE=512")
+	}
+	if _, _, err := ParseReversePath("<postmaster>"); !errors.Is(err, ErrSyntax) {
+		t.Errorf("ParseReversePath(<postmaster>) error = %v, want ErrSyntax", err)
+	}
+}
+
+func TestMailbox_String(t *testing.T) {
+	cases := []struct {
+		m    Mailbox
+		want string
+	}{
+		{Mailbox{"bob", "example.test"}, "bob@example.test"},
+		{Mailbox{"first last", "example.test"}, `"first last"@example.test`},
+		{Mailbox{"a@b", "example.test"}, `"a@b"@example.test`},
+		{Mailbox{`say "hi"\`, "example.test"}, `"say \"hi\"\\"@example.test`},
+		{Mailbox{"dave.", "example.test"}, `"dave."@example.test`},
+		{Mailbox{"", "example.test"}, `""@example.test`},
+	}
+	for _, tc := range cases {
+		if got := tc.m.String(); got != tc.want {
+			t.Errorf("%+v.String() = %s, want %s", tc.m, got, tc.want)
+		}
+	}
+}
+
+func FuzzParseForwardPath(f *testing.F) {
+	for _, s := range []string{
+		"<bob@example.test>", `<"first last"@example.test>`, "<@r.example:c@example.test> X=1",
+		"<postmaster>", `<"a\"b"@[192.0.2.1]>`, "<zoë@bücher.test.>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, _, err := ParseForwardPath(s)
+		if err != nil || m.Domain == "" {
+			return
+		}
+		again, rest, err := ParseForwardPath("<" + m.String() + ">")
+		if err != nil || again != m || rest != "" {
+			t.Errorf("canonical form does not parse back: %q → %q → %+v, %q (%v)", s, m.String(), again, rest, err)
 		}
 	})
 }

@@ -1,119 +1,123 @@
-// Package smtpd is the edge's inbound SMTP server, an MX for the pool
-// domains built on emersion/go-smtp.
-//
-// It advertises PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES and
-// CHUNKING, offers no AUTH (this is an inbound MX, not a submission
-// server), and rejects recipients at RCPT time: 550 5.7.1 for a domain the
-// pool does not serve, 550 5.1.1 for an address without a live inbox. It
-// answers 250 to DATA only after every recipient's encrypted copy is
-// durable. The banner names the host and no software version. Nothing
-// about the client (address, envelope, content) is logged.
 package smtpd
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"time"
+	"sync/atomic"
 
 	"github.com/emersion/go-smtp"
-
-	"github.com/mayfly-mail/mayfly/controlplane/state"
-	"github.com/mayfly-mail/mayfly/edge/inbox"
 )
-
-// Inboxes is the part of the inbox service the SMTP server uses.
-type Inboxes interface {
-	Accepts(ctx context.Context, address string) (bool, error)
-	Deliver(ctx context.Context, address string, env inbox.Envelope, meta inbox.MessageMeta, raw []byte) (string, error)
-}
-
-// Domains tells the status of a pool domain.
-type Domains interface {
-	DomainStatus(name string) (state.DomainStatus, bool)
-}
-
-// Config sets the server's name and limits.
-type Config struct {
-	// Hostname is the name in the 220 banner and the EHLO reply.
-	Hostname string
-	// MaxMessageSize is advertised with SIZE and enforced during DATA.
-	MaxMessageSize int64
-	// MaxRecipients per transaction; past it RCPT gets 452 4.5.3.
-	MaxRecipients int
-	// ReadTimeout and WriteTimeout bound each command and reply.
-	ReadTimeout  time.Duration
-	WriteTimeout time.Duration
-	Logger       *slog.Logger
-}
 
 // Server is an SMTP listener. Serve may be called once; Shutdown stops it.
 type Server struct {
 	cfg     Config
-	inboxes Inboxes
-	domains Domains
+	backend Backend
 	smtp    *smtp.Server
-	ctx     context.Context
-	cancel  context.CancelFunc
+	tls     *tls.Config // nil: STARTTLS is not offered
+	limiter *limiter
+	logger  *slog.Logger
+
+	// ctx is the parent of every session's context; Shutdown cancels it
+	// when its deadline passes.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// draining is set by Shutdown: new transactions get 421.
+	draining atomic.Bool
+	// calls tracks the backend calls of sessions, rejects the goroutines
+	// that refuse connections over the limits.
+	calls    tracker
+	rejects  tracker
+	refusals refusalLog
 }
 
-// New returns a server that delivers into inboxes.
-func New(cfg Config, inboxes Inboxes, domains Domains) *Server {
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = 5 * time.Minute
-	}
-	if cfg.WriteTimeout == 0 {
-		cfg.WriteTimeout = time.Minute
-	}
-	s := &Server{cfg: cfg, inboxes: inboxes, domains: domains}
+// New returns a server that accepts mail for the recipients backend
+// accepts and stores it there.
+func New(cfg Config, backend Backend) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, backend: backend, logger: cfg.Logger}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.limiter = newLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerClient, cfg.ClientKeyRotation)
+	if cfg.TLSCertFile != "" && cfg.TLSKeyFile != "" {
+		s.tls = newTLSConfig(cfg.TLSCertFile, cfg.TLSKeyFile, s.logger)
+	}
 
-	srv := smtp.NewServer(s)
+	srv := smtp.NewServer(sessions{s})
 	srv.Domain = cfg.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
 	srv.MaxRecipients = cfg.MaxRecipients
-	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
 	srv.EnableSMTPUTF8 = true
-	srv.ErrorLog = errorLog{cfg.Logger}
+	srv.ErrorLog = errorLog{s.logger}
+	// conn frames the input: it bounds lines, sets the read deadlines and
+	// carries out STARTTLS, so go-smtp's own line limit, read timeout and
+	// TLS stay off.
+	srv.MaxLineLength = 0
+	srv.ReadTimeout = 0
+	srv.TLSConfig = nil
 	s.smtp = srv
 	return s
 }
 
-// Serve accepts connections on ln until Shutdown or Close.
+// Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.cfg.Logger.Info("smtp server listening", "addr", ln.Addr().String())
-	err := s.smtp.Serve(ln)
+	s.logger.Info("smtp server listening", "addr", ln.Addr().String(), "starttls", s.tls != nil)
+	err := s.smtp.Serve(listener{Listener: ln, server: s})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("serve smtp: %w", err)
+	}
+	return nil
 }
 
-// Shutdown stops accepting connections and waits for open sessions to end
-// until ctx is done, then closes them.
+// Shutdown stops accepting connections and replies 421 4.3.2 to every
+// command that would start a new transaction, while transactions in
+// flight go on until ctx is done. Then it closes the remaining
+// connections, cancels their backend calls and waits for those to
+// return. It returns ctx's error when it had to close connections.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.limiter.each((*conn).interruptIfIdle)
+
 	err := s.smtp.Shutdown(ctx)
+	if errors.Is(err, smtp.ErrServerClosed) {
+		err = nil
+	}
 	if err != nil {
-		err = errors.Join(err, s.smtp.Close())
+		s.cancel()
+		// go-smtp's Close closes the listener again: net.ErrClosed is no news.
+		closeErr := s.smtp.Close()
+		if closeErr != nil && !errors.Is(closeErr, smtp.ErrServerClosed) && !errors.Is(closeErr, net.ErrClosed) {
+			err = errors.Join(err, closeErr)
+		}
 	}
 	s.cancel()
+	s.calls.stopAndWait()
+	s.rejects.stopAndWait()
 	return err
 }
 
-// NewSession implements smtp.Backend.
-func (s *Server) NewSession(_ *smtp.Conn) (smtp.Session, error) {
-	ctx, cancel := context.WithCancel(s.ctx)
-	return &session{
-		server: s,
-		ctx:    ctx,
-		cancel: cancel,
-		logger: s.cfg.Logger.With("session", newSessionID()),
-	}, nil
+// sessions is the smtp.Backend of the server.
+type sessions struct{ s *Server }
+
+// NewSession starts the session of a connection after its first EHLO or
+// HELO.
+func (b sessions) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	fc, ok := c.Conn().(*conn)
+	if !ok {
+		return nil, replyTempFailure
+	}
+	ctx, cancel := context.WithCancel(b.s.ctx)
+	sess := &session{server: b.s, conn: fc, ctx: ctx, cancel: cancel, logger: fc.logger}
+	fc.attach(sess)
+	return sess, nil
 }
 
 func newSessionID() string {
@@ -122,9 +126,9 @@ func newSessionID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// errorLog routes go-smtp's own error messages into slog. go-smtp formats
-// the client's address into some of them, so every net.Addr argument is
-// replaced before formatting.
+// errorLog routes go-smtp's own error messages into slog. conn hides the
+// client's address and network errors from go-smtp, and every net.Addr
+// argument is replaced as well, in case a message still carries one.
 type errorLog struct{ logger *slog.Logger }
 
 func (l errorLog) Printf(format string, v ...any) {

@@ -5,159 +5,275 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
 	"github.com/mayfly-mail/mayfly/edge/address"
-	"github.com/mayfly-mail/mayfly/edge/inbox"
-	"github.com/mayfly-mail/mayfly/edge/mime"
 )
 
-// Replies the server sends; internal failures never reach the client in
-// any other form.
-var (
-	errNotOurDomain = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied: this server accepts mail for its own domains only"}
-	errNoMailbox    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
-	errBadAddress   = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Invalid recipient address syntax"}
-	errNullRcpt     = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "A null forward-path is not a valid recipient"}
-	errTempFailure  = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
-	errLineTooLong  = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 6}, Message: "Line too long"}
-	errAborted      = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 0}, Message: "Message transfer aborted"}
-)
-
-// recipient is one accepted RCPT: the inbox address and what the sender wrote.
-type recipient struct {
-	inbox    string
-	original string
-}
-
-// session is one SMTP connection. go-smtp calls its methods from the
-// connection's goroutine only.
+// session is the go-smtp session of one connection. go-smtp calls Mail,
+// Rcpt, Reset and, for DATA, Data from the connection's goroutine. Data
+// of a BDAT transfer runs in a goroutine of its own, and Logout may come
+// from Server.Shutdown, so mu guards the transaction.
 type session struct {
-	server     *Server
-	ctx        context.Context
-	cancel     context.CancelFunc
-	logger     *slog.Logger
+	server *Server
+	conn   *conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	logger *slog.Logger
+
+	mu         sync.Mutex
+	open       bool // MAIL was accepted and the transaction has not ended
 	from       string
-	recipients []recipient
+	recipients []Recipient
+	// started is closed when Data of the transaction begins.
+	started       chan struct{}
+	startedClosed bool
 }
 
-// Mail records the reverse-path; "" is the null path of bounces.
+// Mail starts a transaction. The reverse-path is parsed again from the
+// command line, because go-smtp removes the quotes of a quoted local part.
+// A path that only go-smtp accepts is kept as go-smtp returns it, because
+// a broken sender address is no reason to reject mail.
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
-	s.recipients = s.recipients[:0]
-	return nil
-}
-
-// Rcpt accepts a recipient only when a live inbox has the address.
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == "" {
-		return errNullRcpt
-	}
-	addr, _, err := address.Parse(to)
-	if err != nil {
-		return errBadAddress
-	}
-	status, ok := s.server.domains.DomainStatus(addr.Domain)
-	if !ok || !status.ServesMail() {
-		s.logger.Debug("recipient rejected", "reason", "domain_not_served")
-		return errNotOurDomain
-	}
-	live, err := s.server.inboxes.Accepts(s.ctx, addr.String())
-	if err != nil {
-		s.logger.Error("look up recipient", "error", err)
-		return errTempFailure
-	}
-	if !live {
-		s.logger.Debug("recipient rejected", "reason", "no_inbox")
-		return errNoMailbox
-	}
-	s.recipients = append(s.recipients, recipient{inbox: addr.String(), original: to})
-	return nil
-}
-
-// Data reads the message, then stores one encrypted copy per recipient and
-// returns only when every copy is durable.
-func (s *session) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return s.dataError(err)
-	}
-
-	summary := mime.Summarize(raw)
-	meta := inbox.MessageMeta{
-		From:           summary.From,
-		Subject:        summary.Subject,
-		Date:           summary.Date,
-		HasAttachments: summary.HasAttachments,
-	}
-	received := time.Now().UTC()
-
-	delivered := 0
-	for _, rcpt := range s.recipients {
-		env := inbox.Envelope{From: s.from, Recipient: rcpt.original, ReceivedAt: received}
-		_, err := s.server.inboxes.Deliver(s.ctx, rcpt.inbox, env, meta, raw)
-		switch {
-		case err == nil:
-			delivered++
-		case errors.Is(err, inbox.ErrNoInbox):
-			// The inbox expired between RCPT and the end of DATA: its copy
-			// is dropped as the inbox would have been swept anyway.
-			s.logger.Info("recipient expired during the transaction")
-		default:
-			s.logger.Error("store message", "error", err)
-			return errTempFailure
+	if arg, ok := s.conn.pathArgument("FROM:"); ok {
+		if m, _, err := address.ParseReversePath(arg); err == nil {
+			from = ""
+			if m != (address.Mailbox{}) {
+				from = m.String()
+			}
 		}
 	}
-	if delivered == 0 {
-		return errNoMailbox
-	}
-	s.logger.Info("message accepted", "recipients", delivered, "size", len(raw))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open, s.from, s.recipients = true, from, nil
+	s.started, s.startedClosed = make(chan struct{}), false
 	return nil
 }
 
-// dataError turns a failed read of the message into a reply.
-func (s *session) dataError(err error) error {
-	var smtpErr *smtp.SMTPError
+// Rcpt accepts a recipient that the backend accepts. A recipient given
+// twice, or as two spellings of one inbox, is accepted once.
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !s.server.calls.enter() {
+		return replyShuttingDown
+	}
+	defer s.server.calls.leave()
+
+	m, err := s.recipientMailbox(to)
+	if err != nil {
+		s.logger.Debug("recipient rejected", "reason", "syntax")
+		return replyBadRecipient
+	}
+	if m.Domain == "" {
+		// RFC 5321 §4.1.1.3: <Postmaster> is the postmaster of this host.
+		m.Domain = s.server.cfg.Hostname
+	}
+	addr, _ := address.Normalise(m)
+	if s.hasRecipient(addr) {
+		return nil
+	}
+
+	ctx, cancel := context.WithTimeout(s.ctx, s.server.cfg.CommandTimeout)
+	defer cancel()
+	if err := s.server.backend.CheckRecipient(ctx, addr); err != nil {
+		return s.recipientRejected(err, addr, m)
+	}
+	s.mu.Lock()
+	s.recipients = append(s.recipients, Recipient{Address: addr, Original: m.String()})
+	s.mu.Unlock()
+	return nil
+}
+
+// recipientMailbox parses the forward-path from the command line, which
+// keeps the quoting that go-smtp removes from to.
+func (s *session) recipientMailbox(to string) (address.Mailbox, error) {
+	arg, ok := s.conn.pathArgument("TO:")
+	if !ok {
+		arg = "<" + to + ">"
+	}
+	m, _, err := address.ParseForwardPath(arg)
+	return m, err
+}
+
+func (s *session) hasRecipient(addr address.Address) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.recipients {
+		if r.Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// recipientRejected turns CheckRecipient's error into the reply. The log
+// line leaves out the address, also from the backend's error text.
+func (s *session) recipientRejected(err error, addr address.Address, m address.Mailbox) error {
 	switch {
-	case errors.As(err, &smtpErr):
-		s.logger.Info("message rejected", "code", smtpErr.Code)
-		return smtpErr
-	case errors.Is(err, smtp.ErrTooLongLine):
-		s.logger.Info("message rejected", "reason", "line_too_long")
-		return errLineTooLong
+	case errors.Is(err, ErrNoMailbox):
+		s.logger.Debug("recipient rejected", "reason", "no_mailbox")
+		return replyNoMailbox
+	case errors.Is(err, ErrDomainNotServed):
+		s.logger.Debug("recipient rejected", "reason", "domain_not_served")
+		return replyDomainNotServed
+	}
+	s.logger.Error("check recipient failed", "error", redact(err, addr.String(), m.String()))
+	return replyTempFailure
+}
+
+// Data streams the message into the backend through the content checks and
+// returns only when the backend has committed it. For DATA the content
+// comes from conn's dotReader, for BDAT from r.
+func (s *session) Data(r io.Reader) error {
+	s.markStarted()
+	if d := s.conn.takeData(); d != nil {
+		r = d
+	}
+	if !s.server.calls.enter() {
+		return replyShuttingDown
+	}
+	defer s.server.calls.leave()
+
+	env := s.envelope()
+	delivery, err := s.server.backend.BeginDelivery(s.ctx, env)
+	if err != nil {
+		s.logger.Error("begin delivery failed", "error", redactEnvelope(err, env))
+		return replyTempFailure
+	}
+	content := newContentChecker(r, contentLimits{maxSize: s.server.cfg.MaxMessageSize, maxLine: s.server.cfg.MaxLineLength})
+	out := &deliveryWriter{delivery: delivery}
+	size, err := io.Copy(out, content)
+	if err != nil {
+		delivery.Abort()
+		return s.transferFailed(err, out.err, env)
+	}
+	return s.commit(delivery, env, size)
+}
+
+// commit makes the message durable and logs its acceptance.
+func (s *session) commit(delivery Delivery, env Envelope, size int64) error {
+	stored, err := delivery.Commit(s.ctx)
+	switch {
+	case errors.Is(err, ErrNoMailbox) || (err == nil && stored == 0):
+		s.logger.Info("message rejected", "reason", "no_mailbox")
+		return replyNoMailbox
+	case err != nil:
+		s.logger.Error("store message failed", "error", redactEnvelope(err, env))
+		return replyTempFailure
+	}
+	s.logger.Info("message accepted", "recipients", stored, "size", size)
+	return nil
+}
+
+// transferFailed turns a failed transfer into the reply: a broken content
+// rule or a lost connection is the client's, a failed write the
+// backend's.
+func (s *session) transferFailed(readErr, writeErr error, env Envelope) error {
+	var rejected *smtp.SMTPError
+	switch {
+	case writeErr != nil:
+		s.logger.Error("store message failed", "error", redactEnvelope(writeErr, env))
+		return replyTempFailure
+	case errors.Is(readErr, smtp.ErrDataReset):
+		// RSET or a closed connection during BDAT: go-smtp sends no reply.
+		return readErr
+	case errors.As(readErr, &rejected):
+		s.logger.Info("message rejected", "code", rejected.Code, "reason", rejected.Message)
+		return rejected
+	case isTimeout(readErr):
+		s.logger.Info("message transfer timed out")
+		return replyDataTimeout
 	default:
-		s.logger.Info("message transfer aborted", "reason", abortReason(err))
-		return errAborted
+		s.logger.Info("message transfer aborted")
+		return replyAborted
 	}
 }
 
-// abortReason classifies a read error without its text, which for network
-// errors contains the client's address.
-func abortReason(err error) string {
-	var netErr net.Error
-	switch {
-	case errors.Is(err, smtp.ErrDataReset):
-		return "reset"
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return "connection_closed"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return "timeout"
-	default:
-		return "read_error"
+func (s *session) envelope() Envelope {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Envelope{
+		From:       s.from,
+		Recipients: append([]Recipient(nil), s.recipients...),
+		ReceivedAt: time.Now().UTC(),
 	}
 }
 
-// Reset drops the current transaction.
+// Reset ends the transaction.
 func (s *session) Reset() {
-	s.from = ""
-	s.recipients = s.recipients[:0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open, s.from, s.recipients = false, "", nil
 }
 
-// Logout ends the session.
+// Logout ends the session and cancels what it still waits for.
 func (s *session) Logout() error {
 	s.cancel()
 	return nil
+}
+
+func (s *session) markStarted() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started != nil && !s.startedClosed {
+		close(s.started)
+		s.startedClosed = true
+	}
+}
+
+// dataStarted returns a channel that is closed once Data of the current
+// transaction has begun.
+func (s *session) dataStarted() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started
+}
+
+func (s *session) hasRecipients() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open && len(s.recipients) > 0
+}
+
+func (s *session) inTransaction() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
+// deliveryWriter keeps the backend's write error apart from the reader's.
+type deliveryWriter struct {
+	delivery Delivery
+	err      error
+}
+
+func (w *deliveryWriter) Write(p []byte) (int, error) {
+	n, err := w.delivery.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// redact removes the given addresses from an error's text, for errors of
+// the backend that may quote them.
+func redact(err error, addrs ...string) string {
+	text := err.Error()
+	for _, a := range addrs {
+		if a != "" {
+			text = strings.ReplaceAll(text, a, "<address>")
+		}
+	}
+	return text
+}
+
+func redactEnvelope(err error, env Envelope) string {
+	addrs := []string{env.From}
+	for _, r := range env.Recipients {
+		addrs = append(addrs, r.Address.String(), r.Original)
+	}
+	return redact(err, addrs...)
 }
