@@ -79,8 +79,18 @@ type Edge struct {
 	MXHost string `mapstructure:"mx_host"`
 	// PublicAddr lists the addresses MXHost resolves to.
 	PublicAddr []string `mapstructure:"public_addr"`
-	// InternalURL is how other nodes reach InternalListen.
+	// InternalURL is the URL of InternalListen for other nodes. Empty means
+	// the listener's own address, which suits loopback and single-host
+	// setups.
 	InternalURL string `mapstructure:"internal_url"`
+	// InternalTLSCert and InternalTLSKey are PEM files that turn on TLS 1.3
+	// for InternalListen. Both or neither must be set.
+	InternalTLSCert string `mapstructure:"internal_tls_cert"`
+	InternalTLSKey  string `mapstructure:"internal_tls_key"`
+	// InternalTLSCA is a PEM file of the CA certificates that this edge
+	// trusts when it calls another edge's internal listener over https.
+	// Empty means the system's roots.
+	InternalTLSCA string `mapstructure:"internal_tls_ca"`
 
 	DefaultTTL     time.Duration `mapstructure:"default_ttl"`
 	MaxTTL         time.Duration `mapstructure:"max_ttl"`
@@ -89,6 +99,27 @@ type Edge struct {
 	MaxRecipients  int           `mapstructure:"max_recipients"`
 	// HeartbeatInterval is how often the edge tells the control plane it is alive.
 	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
+
+	// SMTPMaxLineLength bounds a command line and a line of message
+	// content, without its CRLF.
+	SMTPMaxLineLength ByteSize `mapstructure:"smtp_max_line_length"`
+	// SMTPMaxConnections bounds the open SMTP connections in total, and
+	// SMTPMaxConnectionsPerClient those from one IPv4 address or IPv6 /64.
+	SMTPMaxConnections          int `mapstructure:"smtp_max_connections"`
+	SMTPMaxConnectionsPerClient int `mapstructure:"smtp_max_connections_per_client"`
+	// SMTPMaxErrors is how many error replies a session gets before the
+	// server closes it with 421.
+	SMTPMaxErrors int `mapstructure:"smtp_max_errors"`
+	// SMTPCommandTimeout is how long the server waits for a command line,
+	// and SMTPDataTimeout how long it waits for the next bytes of a
+	// message.
+	SMTPCommandTimeout time.Duration `mapstructure:"smtp_command_timeout"`
+	SMTPDataTimeout    time.Duration `mapstructure:"smtp_data_timeout"`
+	// SMTPTLSCert and SMTPTLSKey are PEM files of the certificate chain and
+	// key that STARTTLS offers. Both or neither must be set; without them
+	// STARTTLS is not offered. The files are read again when they change.
+	SMTPTLSCert string `mapstructure:"smtp_tls_cert"`
+	SMTPTLSKey  string `mapstructure:"smtp_tls_key"`
 }
 
 // Dev configures what `mayfly dev` seeds into a new cluster.
@@ -131,6 +162,18 @@ func Default() Config {
 			MaxMessageSize:    25 * MiB,
 			MaxRecipients:     100,
 			HeartbeatInterval: 5 * time.Second,
+
+			// Lines may be far longer than the 1000 octets of RFC 5321
+			// §4.5.3.1.6, because real senders exceed it. The timeouts are
+			// the server timeout of RFC 5321 §4.5.3.2.7. A large sender's
+			// parallel deliveries fit in 50 connections, and 20 errors let
+			// a sender try a list of stale addresses but stop guessing.
+			SMTPMaxLineLength:           64 * KiB,
+			SMTPMaxConnections:          1000,
+			SMTPMaxConnectionsPerClient: 50,
+			SMTPMaxErrors:               20,
+			SMTPCommandTimeout:          5 * time.Minute,
+			SMTPDataTimeout:             5 * time.Minute,
 		},
 		Dev: Dev{Domains: []string{"mayfly.test", "mayfly-mail.test"}},
 	}

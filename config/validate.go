@@ -128,7 +128,28 @@ func (c *Config) validateEdge() error {
 	if err := checkIPs("edge.public_addr", e.PublicAddr); err != nil {
 		return err
 	}
+	if err := c.validateEdgeInternal(); err != nil {
+		return err
+	}
 	return c.validateEdgeLimits()
+}
+
+// validateEdgeInternal checks the internal URL and the internal listener's
+// TLS files, which must come as a pair.
+func (c *Config) validateEdgeInternal() error {
+	e := c.Edge
+	if e.InternalURL != "" {
+		if u, err := url.Parse(e.InternalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return invalid("edge.internal_url", e.InternalURL, "want an http:// or https:// URL such as https://edge1.internal:8081")
+		}
+	}
+	if (e.InternalTLSCert == "") != (e.InternalTLSKey == "") {
+		return invalid("edge.internal_tls_cert", e.InternalTLSCert, "set edge.internal_tls_cert and edge.internal_tls_key together, or neither")
+	}
+	if e.InternalTLSCert != "" && strings.HasPrefix(e.InternalURL, "http://") {
+		return invalid("edge.internal_url", e.InternalURL, "want an https:// URL when edge.internal_tls_cert is set")
+	}
+	return nil
 }
 
 func (c *Config) validateEdgeLimits() error {
@@ -151,7 +172,7 @@ func (c *Config) validateEdgeLimits() error {
 	if e.MaxRecipients < 1 || e.MaxRecipients > 1000 {
 		return invalid("edge.max_recipients", e.MaxRecipients, "want a number from 1 to 1000")
 	}
-	return nil
+	return c.validateEdgeSMTP()
 }
 
 func (c *Config) validateDev() error {

@@ -1,19 +1,14 @@
-// Package edge runs an edge node: it registers with the control plane,
-// follows its region's directory, receives mail over SMTP into encrypted
-// inboxes and serves the public HTTP API.
-//
-// Inside the node a message travels SMTP session → inbox → seal → store, and
-// a read travels API → inbox → seal → MIME → response. The node reaches the
-// control plane only through controlplane/client.
 package edge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -44,10 +39,16 @@ type Node struct {
 	dir    *directory.Watcher
 
 	inboxes *inbox.Service
+	backend *dispatcher
+	owners  *ownerClient
 	smtp    *smtpd.Server
 	http    *http.Server
 
-	internal *http.Server
+	internal    *http.Server
+	internalTLS internalTLS
+	// internalURL is the internal listener's URL for other edges, as
+	// registered with the control plane.
+	internalURL string
 
 	smtpLn     net.Listener
 	httpLn     net.Listener
@@ -61,19 +62,32 @@ type Node struct {
 // registerRetry bounds the wait between attempts to reach the control plane.
 const registerRetry = 2 * time.Second
 
-// Start registers the edge, opens its store and starts its listeners. It
-// retries the registration until it succeeds or ctx is done.
+// Start opens the edge's listeners, registers it with their addresses,
+// opens its store and starts serving. It retries the registration until it
+// succeeds or ctx is done.
 func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
+	if opts.ClusterToken == "" {
+		return nil, errors.New("start edge: the cluster token is missing")
+	}
 	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger}
 	cp, err := client.New(cfg.ControlPlane, opts.ClusterToken)
 	if err != nil {
 		return nil, fmt.Errorf("control-plane client: %w", err)
 	}
 	n.cp = cp
+	if n.internalTLS, err = loadInternalTLS(cfg); err != nil {
+		return nil, fmt.Errorf("start edge: %w", err)
+	}
 
+	// The listeners come first, so that the registration carries the
+	// internal URL of a port the system chose.
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	n.internalURL = n.advertisedInternalURL()
 	code, err := n.register(ctx)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, n.closeListeners())
 	}
 	n.inboxes, err = inbox.Open(inbox.Config{
 		DataDir:       filepath.Join(opts.DataDir, "edge"),
@@ -84,10 +98,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 		Logger:        n.logger.With("component", "inbox"),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open inbox store: %w", err)
-	}
-	if err := n.listen(); err != nil {
-		return nil, errors.Join(err, n.inboxes.Close())
+		return nil, errors.Join(fmt.Errorf("open inbox store: %w", err), n.closeListeners())
 	}
 
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -107,7 +118,7 @@ func (n *Node) register(ctx context.Context) (string, error) {
 		Region:      n.cfg.Region,
 		MXHost:      n.cfg.MXHost,
 		Addrs:       n.cfg.PublicAddr,
-		InternalURL: n.cfg.InternalURL,
+		InternalURL: n.internalURL,
 	}
 	for {
 		got, err := n.cp.Register(ctx, reg)
@@ -145,14 +156,46 @@ func (n *Node) listen() error {
 	return nil
 }
 
-// serve starts the background loops and the two servers.
+// closeListeners closes the listeners of a node that failed to start.
+func (n *Node) closeListeners() error {
+	return errors.Join(n.smtpLn.Close(), n.httpLn.Close(), n.internalLn.Close())
+}
+
+// advertisedInternalURL returns edge.internal_url, or else the internal
+// listener's own address with the scheme that its TLS setting implies.
+func (n *Node) advertisedInternalURL() string {
+	if n.cfg.InternalURL != "" {
+		return n.cfg.InternalURL
+	}
+	scheme := "http"
+	if n.internalTLS.server != nil {
+		scheme = "https"
+	}
+	addr := n.internalLn.Addr().(*net.TCPAddr)
+	if addr.IP.IsUnspecified() {
+		n.logger.Warn("the internal listener has an unspecified address, so other edges cannot reach it; set edge.internal_url", "addr", addr.String())
+	}
+	return (&url.URL{Scheme: scheme, Host: addr.String()}).String()
+}
+
+// serve starts the background loops and the three servers.
 func (n *Node) serve(ctx context.Context, code string) {
+	n.owners = newOwnerClient(n.internalTLS.client, n.opts.ClusterToken)
+	n.backend = &dispatcher{ownCode: code, local: n.inboxes, dir: n.dir, owners: n.owners}
 	n.smtp = smtpd.New(smtpd.Config{
-		Hostname:       n.cfg.MXHost,
-		MaxMessageSize: int64(n.cfg.MaxMessageSize),
-		MaxRecipients:  n.cfg.MaxRecipients,
-		Logger:         n.logger.With("component", "smtp"),
-	}, n.inboxes, n.dir)
+		Hostname:                n.cfg.MXHost,
+		MaxMessageSize:          int64(n.cfg.MaxMessageSize),
+		MaxRecipients:           n.cfg.MaxRecipients,
+		MaxLineLength:           int(n.cfg.SMTPMaxLineLength),
+		MaxConnections:          n.cfg.SMTPMaxConnections,
+		MaxConnectionsPerClient: n.cfg.SMTPMaxConnectionsPerClient,
+		MaxErrors:               n.cfg.SMTPMaxErrors,
+		CommandTimeout:          n.cfg.SMTPCommandTimeout,
+		DataTimeout:             n.cfg.SMTPDataTimeout,
+		TLSCertFile:             n.cfg.SMTPTLSCert,
+		TLSKeyFile:              n.cfg.SMTPTLSKey,
+		Logger:                  n.logger.With("component", "smtp"),
+	}, n.backend)
 	handler := api.New(api.Config{
 		OwnerCode:  code,
 		DefaultTTL: n.cfg.DefaultTTL,
@@ -160,8 +203,27 @@ func (n *Node) serve(ctx context.Context, code string) {
 		Logger:     n.logger.With("component", "api"),
 		Ready:      n.dir.Ready,
 	}, n.inboxes, n.dir)
-	n.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	n.internal = &http.Server{Handler: api.Health(n.dir.Ready), ReadHeaderTimeout: 10 * time.Second}
+	n.http = &http.Server{
+		Handler:           newForwarder(code, handler, n.dir, n.owners, n.logger.With("component", "forward")),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          redactingLogger(n.logger.With("component", "http")),
+	}
+	internal := &internalAPI{
+		clusterToken:   []byte(n.opts.ClusterToken),
+		inboxes:        n.inboxes,
+		public:         handler,
+		maxMessageSize: int64(n.cfg.MaxMessageSize),
+		logger:         n.logger.With("component", "internal"),
+	}
+	n.internal = &http.Server{
+		Handler:           internal.handler(n.dir.Ready),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          redactingLogger(n.logger.With("component", "internal")),
+	}
+	internalLn := n.internalLn
+	if n.internalTLS.server != nil {
+		internalLn = tls.NewListener(internalLn, n.internalTLS.server)
+	}
 
 	n.goRun(func() { n.dir.Run(ctx) })
 	n.goRun(func() { n.inboxes.Run(ctx) })
@@ -172,7 +234,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		}
 	})
 	n.goServeHTTP("http", n.http, n.httpLn)
-	n.goServeHTTP("internal http", n.internal, n.internalLn)
+	n.goServeHTTP("internal http", n.internal, internalLn)
 }
 
 func (n *Node) goServeHTTP(name string, srv *http.Server, ln net.Listener) {
@@ -222,6 +284,10 @@ func (n *Node) HTTPAddr() net.Addr { return n.httpLn.Addr() }
 // InternalAddr returns the address of the internal listener.
 func (n *Node) InternalAddr() net.Addr { return n.internalLn.Addr() }
 
+// InternalURL returns the URL that other edges use to reach the internal
+// listener, as registered with the control plane.
+func (n *Node) InternalURL() string { return n.internalURL }
+
 // Shutdown stops new work first (listeners close, SMTP sessions end), then
 // waits for the loops to finish and closes the store. It is idempotent.
 func (n *Node) Shutdown(ctx context.Context) error {
@@ -237,6 +303,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 			n.cancel()
 		}
 		n.wg.Wait()
+		if n.owners != nil {
+			n.owners.close()
+		}
 		err = errors.Join(err, n.inboxes.Close())
 	})
 	return err

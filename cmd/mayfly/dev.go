@@ -317,7 +317,7 @@ func (s *devService) printSummary(w io.Writer) {
 	fmt.Fprintf(w, "Mayfly dev is running.\n\n")
 	fmt.Fprintf(w, "  public API               http://%s\n", s.edge.HTTPAddr())
 	fmt.Fprintf(w, "  SMTP                     %s\n", s.edge.SMTPAddr())
-	fmt.Fprintf(w, "  edge health checks       http://%s\n", s.edge.InternalAddr())
+	fmt.Fprintf(w, "  edge internal API        %s\n", s.edge.InternalURL())
 	fmt.Fprintf(w, "  DNS (UDP and TCP)        %s\n", s.dns.UDPAddr())
 	fmt.Fprintf(w, "  control-plane API        http://%s\n", s.control.APIAddr())
 	fmt.Fprintf(w, "  Raft                     %s\n", s.control.RaftAddr())

@@ -112,6 +112,20 @@ func (w *Watcher) DomainStatus(name string) (state.DomainStatus, bool) {
 	return status, ok
 }
 
+// EdgeByOwnerCode returns the region's edge whose inboxes carry code.
+func (w *Watcher) EdgeByOwnerCode(code string) (state.Edge, bool) {
+	dir := w.current.Load()
+	if dir == nil {
+		return state.Edge{}, false
+	}
+	for _, e := range dir.Edges {
+		if e.OwnerCode == code {
+			return e, true
+		}
+	}
+	return state.Edge{}, false
+}
+
 // ActiveDomains returns the names of the region's active domains, sorted.
 func (w *Watcher) ActiveDomains() []string {
 	dir := w.current.Load()
