@@ -111,3 +111,34 @@ func TestDev_DeliverAndReadMultipart(t *testing.T) {
 		t.Errorf("raw message differs from what was sent (%d bytes, want %d)", len(rawGot), len(raw))
 	}
 }
+
+func TestDev_InlineImageServedFromMessage(t *testing.T) {
+	svc := startTestDev(t, testConfig(t))
+	ctx := context.Background()
+	inbox := newInbox(t, svc, apitypes.CreateInbox{})
+	png := append([]byte("\x89PNG\r\n\x1a\n"), randomBytes(t, 200)...)
+	raw := []byte("From: a@sender.example.test\r\nTo: " + inbox.Address + "\r\nSubject: logo\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/related; boundary=\"rel\"\r\n\r\n" +
+		"--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hi <img src=\"cid:logo@sender\" alt=\"logo\"></p>\r\n" +
+		"--rel\r\nContent-Type: image/png\r\nContent-ID: <logo@sender>\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		wrap64(png) + "--rel--\r\n")
+	if err := sendMail(t, svc.smtpAddr(), "a@sender.example.test", []string{inbox.Address}, raw); err != nil {
+		t.Fatal(err)
+	}
+	id := waitForMessages(t, svc, inbox.Token, 1)[0].ID
+	msg, err := svc.edgeClient().Message(ctx, inbox.Token, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`src="/api/v1/inbox/messages/%s/attachments/0"`, id)
+	if !strings.Contains(msg.HTML, want) || strings.Contains(msg.HTML, "cid:") {
+		t.Fatalf("html = %s, want the inline image at %s", msg.HTML, want)
+	}
+	if len(msg.Attachments) != 1 || !msg.Attachments[0].Inline || msg.Attachments[0].ContentID != "logo@sender" {
+		t.Errorf("attachments = %+v, want one inline image with its content id", msg.Attachments)
+	}
+	got, _, err := svc.edgeClient().Attachment(ctx, inbox.Token, id, 0)
+	if err != nil || !bytes.Equal(got, png) {
+		t.Errorf("inline image = %d bytes (%v), want the %d bytes sent", len(got), err, len(png))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	stdmime "mime"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -56,6 +57,16 @@ func (a *API) getMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newMessageDetail(summary, parsed))
 }
 
+// attachmentPath returns the API path of a message's attachments, which
+// replaces the cid: sources of inline images: the image comes from the
+// message itself, never from the network. The path needs the bearer
+// token like any inbox route, so a client fetches it with the token.
+func attachmentPath(messageID string) func(mime.Attachment) string {
+	return func(a mime.Attachment) string {
+		return fmt.Sprintf("/api/v1/inbox/messages/%s/attachments/%d", url.PathEscape(messageID), a.Index)
+	}
+}
+
 func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message {
 	d := apitypes.Message{
 		ID:           s.ID,
@@ -70,7 +81,7 @@ func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message 
 		Subject:      m.Headers.Subject,
 		MessageID:    m.Headers.MessageID,
 		Text:         m.Text,
-		HTML:         m.HTML,
+		HTML:         mime.ResolveContentIDs(m.HTML, m.Attachments, attachmentPath(s.ID)),
 		Attachments:  make([]apitypes.Attachment, 0, len(m.Attachments)),
 	}
 	if !m.Headers.Date.IsZero() {
