@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/hpke"
 	"errors"
 	"fmt"
@@ -47,11 +48,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Access, erro
 		tok = s.decoy.token
 	}
 
-	in, err := s.store.InboxByToken(s.node.TokenHash(tok))
+	// The index lookup compares HMAC outputs byte by byte, which leaks
+	// nothing about the token to anyone without the node key. The stored
+	// hash is compared again in constant time all the same.
+	tokenHash := s.node.TokenHash(tok)
+	in, err := s.store.InboxByToken(tokenHash)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if invalid || err != nil || !in.Live(s.cfg.Now()) {
+	found := err == nil && hmac.Equal(in.TokenHash, tokenHash)
+	if invalid || !found || !in.Live(s.cfg.Now()) {
 		s.decoy.unlock()
 		return nil, ErrUnauthorized
 	}
@@ -112,7 +118,7 @@ func (a *Access) Extend(ctx context.Context, ttl time.Duration) (time.Time, erro
 	expiresAt := now.Add(ttl)
 	// A new epoch key costs a file write and fsync, which is better done
 	// before the store's write transaction than inside it.
-	if err := a.s.epochs.Ensure(seal.EpochOf(expiresAt)); err != nil {
+	if err := a.s.epochs.Ensure(a.s.epochs.EpochOf(expiresAt)); err != nil {
 		return time.Time{}, fmt.Errorf("extend inbox %s: %w", encodeID(a.id), err)
 	}
 	err := a.s.store.UpdateInbox(a.id, func(in *store.Inbox) error {
@@ -120,7 +126,8 @@ func (a *Access) Extend(ctx context.Context, ttl time.Duration) (time.Time, erro
 			return ErrUnauthorized
 		}
 		// Move the secrets to the epoch of the new expiry, so the old
-		// epoch's key can be destroyed when it ends.
+		// epoch's key can be destroyed when it ends. UpdateInbox moves the
+		// messages in the same transaction.
 		secrets, err := openEpoch(a.s.epochs, *in)
 		if errors.Is(err, seal.ErrEpochKeyNotFound) {
 			return ErrUnauthorized

@@ -9,8 +9,13 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
-// minTTL is the shortest lifetime an inbox can be given.
+// minTTL is the shortest lifetime an inbox can be given, and the shortest
+// epoch window.
 const minTTL = time.Second
+
+// maxEpochWindow bounds how long data of an expired inbox stays under a
+// live epoch key.
+const maxEpochWindow = 24 * time.Hour
 
 // Config configures a Service.
 type Config struct {
@@ -28,6 +33,11 @@ type Config struct {
 	// SweepInterval is the time between two sweeps in Run. It is 1s when
 	// zero.
 	SweepInterval time.Duration
+	// EpochWindow is the span of expiry times whose records share one
+	// epoch key. A key is destroyed when its window has passed, so deleted
+	// data stays under a live key for at most about one window after the
+	// inbox expires. It is 1h when zero.
+	EpochWindow time.Duration
 	// Logger receives the service's logs. Nil discards them.
 	Logger *slog.Logger
 	// Now returns the current time. Nil means time.Now.
@@ -44,6 +54,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.SweepInterval == 0 {
 		c.SweepInterval = time.Second
+	}
+	if c.EpochWindow == 0 {
+		c.EpochWindow = seal.DefaultEpochWindow
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -69,6 +82,9 @@ func (c Config) Validate() error {
 	}
 	if c.DefaultTTL < minTTL || c.DefaultTTL > c.MaxTTL {
 		errs = append(errs, fmt.Errorf("default TTL %v is outside [%v, max TTL %v]", c.DefaultTTL, minTTL, c.MaxTTL))
+	}
+	if c.EpochWindow < minTTL || c.EpochWindow > maxEpochWindow {
+		errs = append(errs, fmt.Errorf("epoch window %v is outside [%v, %v]", c.EpochWindow, minTTL, maxEpochWindow))
 	}
 	if c.SweepInterval < 0 {
 		errs = append(errs, fmt.Errorf("sweep interval %v is negative", c.SweepInterval))

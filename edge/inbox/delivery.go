@@ -55,6 +55,7 @@ type Delivery struct {
 // id, HPKE encapsulation, sealer and body.
 type deliveryCopy struct {
 	inboxID   []byte
+	epoch     int64
 	messageID []byte
 	recipient string
 	enc       []byte
@@ -95,7 +96,10 @@ func (s *Service) BeginDelivery(ctx context.Context, env Envelope, rcpts []Deliv
 		d.copies = append(d.copies, c)
 	}
 	if len(d.copies) > 0 {
-		d.startBodies()
+		if err := d.startBodies(); err != nil {
+			d.end()
+			return nil, fmt.Errorf("begin delivery: %w", err)
+		}
 	}
 	return d, nil
 }
@@ -126,18 +130,23 @@ func (s *Service) newDeliveryCopy(in store.Inbox, now time.Time, recipient strin
 	if err != nil {
 		return nil, err
 	}
-	return &deliveryCopy{inboxID: in.ID, messageID: id, recipient: recipient, enc: enc, sealer: sealer}, nil
+	return &deliveryCopy{inboxID: in.ID, epoch: in.Epoch, messageID: id, recipient: recipient, enc: enc, sealer: sealer}, nil
 }
 
 // startBodies takes the chunk buffers and starts each copy's body with its
-// share of deliveryBufferMax.
-func (d *Delivery) startBodies() {
+// share of deliveryBufferMax, under the epoch of the copy's inbox.
+func (d *Delivery) startBodies() error {
 	inlineMax := min(store.DefaultInlineMax, deliveryBufferMax/len(d.copies))
 	for _, c := range d.copies {
-		c.body = d.s.store.NewBodyWriter(c.inboxID, c.messageID, inlineMax)
+		body, err := d.s.store.NewBodyWriter(c.inboxID, c.messageID, c.epoch, inlineMax)
+		if err != nil {
+			return fmt.Errorf("inbox %s: %w", encodeID(c.inboxID), err)
+		}
+		c.body = body
 	}
 	d.plain = d.s.plainPool.Get().(*[]byte)
 	d.sealed = d.s.sealedPool.Get().(*[]byte)
+	return nil
 }
 
 // Write adds p to the body. It seals a chunk for every copy each time a
@@ -279,7 +288,9 @@ func (d *Delivery) Abort() {
 func (d *Delivery) end() {
 	d.ended = true
 	for _, c := range d.copies {
-		c.body.Discard()
+		if c.body != nil {
+			c.body.Discard()
+		}
 	}
 	if d.plain != nil {
 		// The buffer goes back to the pool without the message's plaintext.

@@ -83,7 +83,7 @@ func TestSweep_RemovesEverything(t *testing.T) {
 		t.Fatalf("Sweep: got %d, %v, want 1 deleted", n, err)
 	}
 	// An epoch key outlives the inboxes of its epoch by up to EpochLength.
-	h.clock.Advance(seal.EpochLength)
+	h.clock.Advance(seal.DefaultEpochWindow)
 	if n, err := h.svc.Sweep(ctx); err != nil || n != 0 {
 		t.Errorf("second Sweep: got %d, %v, want 0 deleted", n, err)
 	}
@@ -144,7 +144,7 @@ func assertBucketsEmpty(t *testing.T, path string) {
 
 func assertNoEpochKeys(t *testing.T, dir string) {
 	t.Helper()
-	keys, err := seal.LoadEpochKeys(dir)
+	keys, err := seal.LoadEpochKeys(dir, time.Hour)
 	if err != nil {
 		t.Fatalf("LoadEpochKeys: %v", err)
 	}

@@ -71,6 +71,8 @@ type harness struct {
 	clock *testClock
 	logs  *logBuffer
 	svc   *inbox.Service
+	// epochWindow is the service's epoch window, the default when zero.
+	epochWindow time.Duration
 }
 
 func newHarness(t testing.TB) *harness {
@@ -91,6 +93,7 @@ func (h *harness) config() inbox.Config {
 		DataDir:       h.dir,
 		OwnerCode:     "k3",
 		SweepInterval: 10 * time.Millisecond,
+		EpochWindow:   h.epochWindow,
 		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:           h.clock.Now,
 	}

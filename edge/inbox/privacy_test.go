@@ -125,7 +125,7 @@ func TestService_BackupUnreadableAfterEpochEnds(t *testing.T) {
 	}
 
 	h.open()
-	h.clock.Advance(10*time.Minute + seal.EpochLength)
+	h.clock.Advance(10*time.Minute + seal.DefaultEpochWindow)
 	if n, err := h.svc.Sweep(ctx); err != nil || n != 1 {
 		t.Fatalf("Sweep: got %d, %v, want 1 deleted", n, err)
 	}

@@ -55,7 +55,7 @@ func newInboxRecord(node *seal.NodeKey, epochs *seal.EpochKeys, tok seal.Token, 
 // sealInEpoch sets the record's expiry and seals secrets under its epoch,
 // creating the epoch key first if needed.
 func sealInEpoch(epochs *seal.EpochKeys, in *store.Inbox, expiresAt time.Time, secrets inboxSecrets) error {
-	epoch := seal.EpochOf(expiresAt)
+	epoch := epochs.EpochOf(expiresAt)
 	if err := epochs.Ensure(epoch); err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ type decoy struct {
 	epochs *seal.EpochKeys
 }
 
-func newDecoy(node *seal.NodeKey, ownerCode string) (*decoy, error) {
+func newDecoy(node *seal.NodeKey, ownerCode string, window time.Duration) (*decoy, error) {
 	tok, err := seal.NewToken(ownerCode)
 	if err != nil {
 		return nil, fmt.Errorf("new decoy inbox: %w", err)
@@ -126,7 +126,7 @@ func newDecoy(node *seal.NodeKey, ownerCode string) (*decoy, error) {
 	}
 	// The decoy's times only pick its epoch, which no sweep destroys,
 	// because the decoy's epoch keys are its own.
-	epochs := seal.NewEpochKeys()
+	epochs := seal.NewEpochKeys(window)
 	now := time.Now()
 	record, err := newInboxRecord(node, epochs, tok, id, "decoy@invalid", now, now.Add(time.Hour))
 	if err != nil {

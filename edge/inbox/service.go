@@ -66,13 +66,21 @@ func Open(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("open inbox service: %w", err)
 	}
 
-	// The store takes bbolt's file lock, so a second process on the same
-	// directory stops here before it can touch the key files.
-	st, err := store.Open(cfg.DataDir)
+	// Loading the epoch keys only reads their file. The store then takes
+	// bbolt's file lock, so a second process on the same directory stops
+	// there before it can write a key file.
+	epochs, lost, err := loadEpochKeys(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open inbox service: %w", err)
 	}
-	s, err := newService(cfg, st)
+	st, err := store.Open(cfg.DataDir, epochs)
+	if err != nil {
+		return nil, fmt.Errorf("open inbox service: %w", err)
+	}
+	s, err := newService(cfg, st, epochs)
+	if err == nil {
+		err = s.dropUnreadable(lost)
+	}
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("open inbox service: %w", err)
@@ -81,16 +89,12 @@ func Open(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-func newService(cfg Config, st *store.Store) (*Service, error) {
+func newService(cfg Config, st *store.Store, epochs *seal.EpochKeys) (*Service, error) {
 	node, err := seal.LoadOrCreateNodeKey(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	epochs, err := seal.LoadEpochKeys(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	d, err := newDecoy(node, cfg.OwnerCode)
+	d, err := newDecoy(node, cfg.OwnerCode, cfg.EpochWindow)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,11 @@ func TestService_TamperedChunkIsDecryptError(t *testing.T) {
 
 func editStore(t *testing.T, dir string, edit func(s *store.Store)) {
 	t.Helper()
-	s, err := store.Open(dir)
+	keys, err := seal.LoadEpochKeys(dir, time.Hour)
+	if err != nil {
+		t.Fatalf("LoadEpochKeys: %v", err)
+	}
+	s, err := store.Open(dir, keys)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}

@@ -33,10 +33,15 @@
 //
 // # Epoch keys
 //
-// A second, node-local layer: the secrets of an inbox record (the wrapped
-// private key and the sealed address) are sealed again under the key of the
-// epoch in which the inbox expires. An epoch covers [EpochLength] of expiry
-// times. Its key is destroyed once the epoch has ended, when every inbox in
-// it has expired, so a backup that still holds the record can no longer open
-// it, even with the token.
+// A second, node-local layer: every stored secret of an inbox (the wrapped
+// private key, the sealed address, and each message's encapsulated key,
+// metadata and body chunks) is sealed again under the key of the epoch in
+// which the inbox expires. An epoch covers one window of expiry times
+// ([DefaultEpochWindow] unless configured) and is named by its end in Unix
+// nanoseconds. The record fields use [EpochKeys.Seal] with a random nonce.
+// A message's parts use [EpochKeys.MessageKey], a key derived once per
+// message, with the part and index as nonce, so the layer costs one
+// AES-GCM pass per part. An epoch's key is destroyed once the epoch has
+// ended, when every inbox in it has expired, so a backup that still holds
+// the records can no longer open them, even with the token.
 package seal

@@ -24,7 +24,7 @@ func TestEpochOf_Boundaries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			end := EpochEnd(EpochOf(tt.expiresAt))
+			end := EpochEnd(NewEpochKeys(time.Hour).EpochOf(tt.expiresAt))
 			if !end.Equal(tt.wantEnd) {
 				t.Errorf("got end %v, want %v", end, tt.wantEnd)
 			}
@@ -37,7 +37,7 @@ func TestEpochOf_Boundaries(t *testing.T) {
 
 func TestEpochKeys_PersistAndReload(t *testing.T) {
 	dir := t.TempDir()
-	keys, err := LoadEpochKeys(dir)
+	keys, err := LoadEpochKeys(dir, time.Hour)
 	if err != nil {
 		t.Fatalf("LoadEpochKeys: %v", err)
 	}
@@ -50,7 +50,7 @@ func TestEpochKeys_PersistAndReload(t *testing.T) {
 		t.Fatalf("Seal: %v", err)
 	}
 
-	reloaded, err := LoadEpochKeys(dir)
+	reloaded, err := LoadEpochKeys(dir, time.Hour)
 	if err != nil {
 		t.Fatalf("LoadEpochKeys again: %v", err)
 	}
@@ -77,13 +77,13 @@ func TestEpochKeys_PersistAndReload(t *testing.T) {
 
 func TestEpochKeys_DestroyEnded(t *testing.T) {
 	dir := t.TempDir()
-	keys, err := LoadEpochKeys(dir)
+	keys, err := LoadEpochKeys(dir, time.Hour)
 	if err != nil {
 		t.Fatalf("LoadEpochKeys: %v", err)
 	}
 	now := time.Date(2030, 1, 1, 12, 30, 0, 0, time.UTC)
-	ended := EpochOf(now) - 1
-	current := EpochOf(now)
+	ended := keys.EpochOf(now) - int64(time.Hour)
+	current := keys.EpochOf(now)
 	for _, e := range []int64{ended, current} {
 		if err := keys.Ensure(e); err != nil {
 			t.Fatalf("Ensure(%d): %v", e, err)
@@ -116,7 +116,7 @@ func TestEpochKeys_DestroyEnded(t *testing.T) {
 	if bytes.Contains(data, endedKey) {
 		t.Errorf("file still contains the destroyed key")
 	}
-	reloaded, err := LoadEpochKeys(dir)
+	reloaded, err := LoadEpochKeys(dir, time.Hour)
 	if err != nil {
 		t.Fatalf("LoadEpochKeys: %v", err)
 	}
@@ -126,9 +126,9 @@ func TestEpochKeys_DestroyEnded(t *testing.T) {
 }
 
 func TestEpochKeys_EndsExactlyAtEpochEnd(t *testing.T) {
-	keys := NewEpochKeys()
+	keys := NewEpochKeys(time.Hour)
 	end := time.Date(2030, 1, 1, 13, 0, 0, 0, time.UTC)
-	epoch := EpochOf(end)
+	epoch := keys.EpochOf(end)
 	if err := keys.Ensure(epoch); err != nil {
 		t.Fatalf("Ensure: %v", err)
 	}
@@ -156,9 +156,69 @@ func TestLoadEpochKeys_Corrupt(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, EpochKeysFile), tt.data, 0o600); err != nil {
 				t.Fatalf("write: %v", err)
 			}
-			if _, err := LoadEpochKeys(dir); err == nil {
-				t.Errorf("got no error, want one")
+			if _, err := LoadEpochKeys(dir, time.Hour); !errors.Is(err, ErrEpochKeysUnreadable) {
+				t.Errorf("got %v, want ErrEpochKeysUnreadable", err)
 			}
 		})
+	}
+}
+
+func TestEpochKeys_WindowNamesEpochByEnd(t *testing.T) {
+	keys := NewEpochKeys(time.Second)
+	expiresAt := time.Unix(100, 1)
+	if got, want := EpochEnd(keys.EpochOf(expiresAt)), time.Unix(101, 0); !got.Equal(want) {
+		t.Errorf("got end %v, want %v", got, want)
+	}
+	if got := NewEpochKeys(0).Window(); got != DefaultEpochWindow {
+		t.Errorf("got window %v, want %v", got, DefaultEpochWindow)
+	}
+}
+
+func TestEpochMessageKey_SealOpen(t *testing.T) {
+	keys := NewEpochKeys(time.Hour)
+	const epoch = int64(time.Hour)
+	if err := keys.Ensure(epoch); err != nil {
+		t.Fatalf("Ensure: %v", err)
+	}
+	key, err := keys.MessageKey(epoch, []byte("inbox"), []byte("message"))
+	if err != nil {
+		t.Fatalf("MessageKey: %v", err)
+	}
+	sealed := key.AppendSeal(nil, EpochPartChunk, 3, []byte("chunk"))
+	if got := len(sealed) - len("chunk"); got != EpochOverhead {
+		t.Errorf("got overhead %d, want %d", got, EpochOverhead)
+	}
+	got, err := key.AppendOpen(nil, EpochPartChunk, 3, sealed)
+	if err != nil || string(got) != "chunk" {
+		t.Fatalf("open: got %q, %v, want chunk", got, err)
+	}
+
+	other, err := keys.MessageKey(epoch, []byte("inbox"), []byte("message2"))
+	if err != nil {
+		t.Fatalf("MessageKey: %v", err)
+	}
+	tests := []struct {
+		name  string
+		key   *EpochMessageKey
+		part  EpochPart
+		index uint32
+	}{
+		{"other index", key, EpochPartChunk, 4},
+		{"other part", key, EpochPartMeta, 3},
+		{"other message", other, EpochPartChunk, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := tt.key.AppendOpen(nil, tt.part, tt.index, sealed); !errors.Is(err, ErrDecrypt) {
+				t.Errorf("got %v, want ErrDecrypt", err)
+			}
+		})
+	}
+
+	if _, err := keys.DestroyEnded(EpochEnd(epoch)); err != nil {
+		t.Fatalf("DestroyEnded: %v", err)
+	}
+	if _, err := keys.MessageKey(epoch, []byte("inbox"), []byte("message")); !errors.Is(err, ErrEpochKeyNotFound) {
+		t.Errorf("after destroy: got %v, want ErrEpochKeyNotFound", err)
 	}
 }

@@ -70,11 +70,19 @@ func (s *Store) AddMessages(now time.Time, msgs []NewMessage) ([]bool, error) {
 // inbox is gone or expired at now, in which case it returns ErrNotFound. It
 // returns once the commit is durable. Concurrent calls share one commit.
 // Chunks that add up to more than DefaultInlineMax bytes go to a body file.
+// The message is sealed under the inbox's epoch.
 func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]byte) error {
 	if int(m.Chunks) != len(chunks) {
 		return fmt.Errorf("add message: record has %d chunks, got %d", m.Chunks, len(chunks))
 	}
-	body := s.NewBodyWriter(inboxID, m.ID, DefaultInlineMax)
+	in, err := s.Inbox(inboxID)
+	if err != nil {
+		return fmt.Errorf("add message: %w", err)
+	}
+	body, err := s.NewBodyWriter(inboxID, m.ID, in.Epoch, DefaultInlineMax)
+	if err != nil {
+		return fmt.Errorf("add message: %w", err)
+	}
 	for _, c := range chunks {
 		if err := body.WriteChunk(c); err != nil {
 			body.Discard()
@@ -93,6 +101,11 @@ func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]
 
 // putNewMessage puts the record and the inline chunks of a message, and
 // reports false without writing when its inbox is gone or expired.
+//
+// NOTE: a message keeps the epoch its body writer was given. If the inbox
+// moved to another epoch while the message streamed in, the message stays
+// in the old epoch until the inbox moves again, and becomes unreadable
+// when the old epoch's key is destroyed.
 func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, error) {
 	in, err := getInbox(tx, m.InboxID)
 	if errors.Is(err, ErrNotFound) || (err == nil && !in.Live(now)) {
@@ -109,7 +122,8 @@ func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, error) {
 	record := m.Message
 	record.Chunks = m.Body.Chunks()
 	record.BodyInFile = m.Body.InFile()
-	if err := records.Put(record.ID, encodeMessage(record)); err != nil {
+	record.Epoch = m.Body.epoch
+	if err := records.Put(record.ID, encodeMessage(sealRecordWith(m.Body.key, record))); err != nil {
 		return false, err
 	}
 	err = m.Body.inlineChunks(func(index uint32, sealed []byte) error {

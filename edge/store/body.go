@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"sync"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
 // DefaultInlineMax is the sealed body size up to which a body stays in the
@@ -29,6 +31,8 @@ type BodyWriter struct {
 	pool      *sync.Pool
 	inboxID   []byte
 	messageID []byte
+	epoch     int64
+	key       *seal.EpochMessageKey
 	inlineMax int
 
 	// frames holds every chunk while the body is inline, each behind its
@@ -42,36 +46,47 @@ type BodyWriter struct {
 	closed      bool
 }
 
-// NewBodyWriter starts the body of message messageID for inbox inboxID. A
-// body whose sealed chunks add up to more than inlineMax bytes is stored
-// in a file. The caller ends the writer with AddMessages or Discard.
-func (s *Store) NewBodyWriter(inboxID, messageID []byte, inlineMax int) *BodyWriter {
+// NewBodyWriter starts the body of message messageID for inbox inboxID,
+// sealing each chunk again under the key of epoch, which is the epoch of
+// the message record that AddMessages stores. A body whose sealed chunks
+// add up to more than inlineMax bytes is stored in a file. The caller ends
+// the writer with AddMessages or Discard. It returns an error wrapping
+// seal.ErrEpochKeyNotFound when the epoch has no key.
+func (s *Store) NewBodyWriter(inboxID, messageID []byte, epoch int64, inlineMax int) (*BodyWriter, error) {
+	key, err := s.epochs.MessageKey(epoch, inboxID, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("new body writer: %w", err)
+	}
 	return &BodyWriter{
 		bodies:    s.bodies,
 		pool:      &s.framePool,
 		inboxID:   inboxID,
 		messageID: messageID,
+		epoch:     epoch,
+		key:       key,
 		inlineMax: inlineMax,
 		frames:    s.framePool.Get().(*[]byte),
-	}
+	}, nil
 }
 
-// WriteChunk stores the next sealed chunk. It copies sealed, so the caller
-// may reuse it. After an error every call returns that error.
+// WriteChunk seals the next chunk under the epoch layer and stores it. It
+// does not keep sealed, so the caller may reuse it. After an error every
+// call returns that error.
 func (w *BodyWriter) WriteChunk(sealed []byte) error {
-	if err := w.check(len(sealed)); err != nil {
+	size := len(sealed) + seal.EpochOverhead
+	if err := w.check(size); err != nil {
 		return err
 	}
-	if !w.inFile && w.sealedBytes+int64(len(sealed)) > int64(w.inlineMax) {
+	if !w.inFile && w.sealedBytes+int64(size) > int64(w.inlineMax) {
 		if err := w.spill(); err != nil {
 			return w.fail(err)
 		}
 	}
 
-	frames := binary.BigEndian.AppendUint32(*w.frames, uint32(len(sealed)))
-	*w.frames = append(frames, sealed...)
+	frames := binary.BigEndian.AppendUint32(*w.frames, uint32(size))
+	*w.frames = w.key.AppendSeal(frames, seal.EpochPartChunk, w.chunks, sealed)
 	w.chunks++
-	w.sealedBytes += int64(len(sealed))
+	w.sealedBytes += int64(size)
 	if !w.inFile {
 		return nil
 	}
@@ -103,7 +118,7 @@ func (w *BodyWriter) Discard() {
 		w.file = nil
 	}
 	if w.inFile {
-		_ = w.bodies.removeFile(w.inboxID, w.messageID)
+		_ = w.bodies.removeFile(w.inboxID, w.messageID, w.epoch)
 	}
 	w.release()
 }
@@ -129,7 +144,7 @@ func (w *BodyWriter) fail(err error) error {
 
 // spill creates the body file and writes the chunks held so far to it.
 func (w *BodyWriter) spill() error {
-	f, err := w.bodies.create(w.inboxID, w.messageID)
+	f, err := w.bodies.create(w.inboxID, w.messageID, w.epoch)
 	if err != nil {
 		return err
 	}
@@ -164,7 +179,8 @@ func (w *BodyWriter) finish() error {
 	return nil
 }
 
-// inlineChunks calls fn for each chunk held in memory, in order.
+// inlineChunks calls fn for each chunk held in memory, in order, with its
+// epoch layer.
 func (w *BodyWriter) inlineChunks(fn func(index uint32, sealed []byte) error) error {
 	frames := *w.frames
 	for index := uint32(0); len(frames) > 0; index++ {

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
 // largeChunks returns chunks that add up to more than DefaultInlineMax.
@@ -26,7 +28,10 @@ func largeChunks(t *testing.T) [][]byte {
 // writeTestBody writes chunks into a new body writer.
 func writeTestBody(t *testing.T, s *Store, inboxID, messageID []byte, chunks [][]byte) *BodyWriter {
 	t.Helper()
-	w := s.NewBodyWriter(inboxID, messageID, DefaultInlineMax)
+	w, err := s.NewBodyWriter(inboxID, messageID, testEpoch, DefaultInlineMax)
+	if err != nil {
+		t.Fatalf("NewBodyWriter: %v", err)
+	}
 	for _, c := range chunks {
 		if err := w.WriteChunk(c); err != nil {
 			t.Fatalf("WriteChunk: %v", err)
@@ -71,8 +76,8 @@ func storedFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-func bodyFileName(inboxID, messageID []byte) string {
-	return filepath.Join(hex.EncodeToString(inboxID), hex.EncodeToString(messageID))
+func testBodyFileName(inboxID, messageID []byte) string {
+	return filepath.Join(hex.EncodeToString(inboxID), bodyFileName(messageID, testEpoch))
 }
 
 func TestAddMessage_BodyPlacement(t *testing.T) {
@@ -82,7 +87,7 @@ func TestAddMessage_BodyPlacement(t *testing.T) {
 		wantFile bool
 	}{
 		{"one small chunk", func(t *testing.T) [][]byte { return [][]byte{randomBytes(t, 100)} }, false},
-		{"exactly the inline limit", func(t *testing.T) [][]byte { return [][]byte{randomBytes(t, DefaultInlineMax)} }, false},
+		{"exactly the inline limit", func(t *testing.T) [][]byte { return [][]byte{randomBytes(t, DefaultInlineMax-seal.EpochOverhead)} }, false},
 		{"over the inline limit", largeChunks, true},
 	}
 	for _, tt := range tests {
@@ -106,7 +111,7 @@ func TestAddMessage_BodyPlacement(t *testing.T) {
 			}
 			var wantFiles []string
 			if tt.wantFile {
-				wantFiles = []string{bodyFileName(in.ID, m.ID)}
+				wantFiles = []string{testBodyFileName(in.ID, m.ID)}
 			}
 			if files := storedFiles(t, dir); !slices.Equal(files, wantFiles) {
 				t.Errorf("got body files %v, want %v", files, wantFiles)
@@ -170,7 +175,7 @@ func TestAddMessages_SkipsGoneAndExpiredInboxes(t *testing.T) {
 	if want := []bool{true, false, false}; !slices.Equal(stored, want) {
 		t.Errorf("got stored %v, want %v", stored, want)
 	}
-	want := []string{bodyFileName(live.ID, msgs[0].Message.ID)}
+	want := []string{testBodyFileName(live.ID, msgs[0].Message.ID)}
 	if files := storedFiles(t, dir); !slices.Equal(files, want) {
 		t.Errorf("got body files %v, want only %v", files, want)
 	}
@@ -184,7 +189,7 @@ func TestAddMessages_SkipsGoneAndExpiredInboxes(t *testing.T) {
 
 func TestOpen_RemovesLeftoverBodyFiles(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir)
+	s, err := Open(dir, testEpochKeys(t, dir))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -217,7 +222,7 @@ func TestOpen_RemovesLeftoverBodyFiles(t *testing.T) {
 	}
 
 	s = openTestStore(t, dir)
-	want := []string{bodyFileName(in.ID, m.ID)}
+	want := []string{testBodyFileName(in.ID, m.ID)}
 	if files := storedFiles(t, dir); !slices.Equal(files, want) {
 		t.Errorf("got body files %v, want only the committed %v", files, want)
 	}
@@ -282,7 +287,7 @@ func TestOpenBody_DamagedFile(t *testing.T) {
 			if err := s.AddMessage(in.ID, testNow, m, chunks); err != nil {
 				t.Fatalf("AddMessage: %v", err)
 			}
-			path := filepath.Join(dir, BodiesDirName, bodyFileName(in.ID, m.ID))
+			path := filepath.Join(dir, BodiesDirName, testBodyFileName(in.ID, m.ID))
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatalf("read body file: %v", err)
@@ -325,8 +330,10 @@ func TestDecodeMessage_Version1(t *testing.T) {
 	m, _ := newTestMessage(t, 1, 3)
 	m.Seen = true
 	record := encodeMessage(m)
-	// Version 1 is version 2 without the body-in-file flag at the end.
-	v1 := append([]byte{1}, record[1:len(record)-1]...)
+	// Version 1 is version 3 without the body-in-file flag and the epoch
+	// at the end.
+	v1 := append([]byte{1}, record[1:len(record)-9]...)
+	m.Epoch = 0
 
 	got, err := decodeMessage(m.ID, v1)
 	if err != nil {

@@ -1,12 +1,15 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"go.etcd.io/bbolt"
 )
@@ -28,7 +31,9 @@ const maxFrameSize = 1 << 20
 
 // bodyDir is the directory of the body files: one folder per inbox, named
 // by the inbox id in hex, holding one file per message, named by the
-// message id in hex.
+// message id in hex, a dash and the decimal epoch of its epoch layer. The
+// epoch in the name lets a body moved to a later epoch be written beside
+// the old file before the commit that switches to it.
 type bodyDir struct {
 	path string
 }
@@ -53,18 +58,36 @@ func (b bodyDir) inboxPath(inboxID []byte) string {
 	return filepath.Join(b.path, hex.EncodeToString(inboxID))
 }
 
-func (b bodyDir) filePath(inboxID, messageID []byte) string {
-	return filepath.Join(b.inboxPath(inboxID), hex.EncodeToString(messageID))
+func (b bodyDir) filePath(inboxID, messageID []byte, epoch int64) string {
+	return filepath.Join(b.inboxPath(inboxID), bodyFileName(messageID, epoch))
+}
+
+func bodyFileName(messageID []byte, epoch int64) string {
+	return hex.EncodeToString(messageID) + "-" + strconv.FormatInt(epoch, 10)
+}
+
+// parseBodyFileName returns the message id and epoch of a body file name.
+func parseBodyFileName(name string) (messageID []byte, epoch int64, ok bool) {
+	idHex, epochText, found := strings.Cut(name, "-")
+	if !found {
+		return nil, 0, false
+	}
+	messageID, err := hex.DecodeString(idHex)
+	if err != nil {
+		return nil, 0, false
+	}
+	epoch, err = strconv.ParseInt(epochText, 10, 64)
+	return messageID, epoch, err == nil
 }
 
 // create creates the body file of a new message, and the inbox's folder
 // if needed. The file starts with its version byte.
-func (b bodyDir) create(inboxID, messageID []byte) (*os.File, error) {
+func (b bodyDir) create(inboxID, messageID []byte, epoch int64) (*os.File, error) {
 	err := os.Mkdir(b.inboxPath(inboxID), 0o700)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("create body folder: %w", err)
 	}
-	f, err := os.OpenFile(b.filePath(inboxID, messageID), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(b.filePath(inboxID, messageID, epoch), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create body file: %w", err)
 	}
@@ -74,6 +97,12 @@ func (b bodyDir) create(inboxID, messageID []byte) (*os.File, error) {
 		return nil, fmt.Errorf("write body file: %w", err)
 	}
 	return f, nil
+}
+
+// putFrameLength writes the length of the sealed chunk after a frame's
+// header into the header.
+func putFrameLength(frame []byte) {
+	binary.BigEndian.PutUint32(frame, uint32(len(frame)-frameHeaderSize))
 }
 
 // syncEntries makes the directory entries leading to a body file durable.
@@ -87,8 +116,8 @@ func (b bodyDir) syncEntries(inboxID []byte) error {
 }
 
 // removeFile removes one body file. A file already gone is not an error.
-func (b bodyDir) removeFile(inboxID, messageID []byte) error {
-	err := os.Remove(b.filePath(inboxID, messageID))
+func (b bodyDir) removeFile(inboxID, messageID []byte, epoch int64) error {
+	err := os.Remove(b.filePath(inboxID, messageID, epoch))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove body file: %w", err)
 	}
@@ -136,8 +165,8 @@ func (b bodyDir) removeOrphanFiles(db *bbolt.DB, inboxID []byte) error {
 	}
 	var errs []error
 	for _, e := range entries {
-		messageID, err := hex.DecodeString(e.Name())
-		if err == nil && e.Type().IsRegular() && bodyFileReferenced(db, inboxID, messageID) {
+		messageID, epoch, ok := parseBodyFileName(e.Name())
+		if ok && e.Type().IsRegular() && bodyFileReferenced(db, inboxID, messageID, epoch) {
 			continue
 		}
 		errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
@@ -155,13 +184,14 @@ func inboxExists(db *bbolt.DB, inboxID []byte) bool {
 }
 
 // bodyFileReferenced reports whether a message record puts its body in
-// this file. A record that does not decode keeps its file, so that the
-// damage stays visible to a reader instead of turning into a missing body.
-func bodyFileReferenced(db *bbolt.DB, inboxID, messageID []byte) bool {
+// this file: the record's body is in a file, sealed under this epoch. A
+// record that does not decode keeps its file, so that the damage stays
+// visible to a reader instead of turning into a missing body.
+func bodyFileReferenced(db *bbolt.DB, inboxID, messageID []byte, epoch int64) bool {
 	referenced := false
 	_ = db.View(func(tx *bbolt.Tx) error {
 		m, err := getMessage(tx, inboxID, messageID)
-		referenced = errors.Is(err, ErrCorruptRecord) || (err == nil && m.BodyInFile)
+		referenced = errors.Is(err, ErrCorruptRecord) || (err == nil && m.BodyInFile && m.Epoch == epoch)
 		return nil
 	})
 	return referenced

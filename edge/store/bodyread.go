@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
 // BodyReader returns the sealed chunks of one message in order. It holds no
@@ -30,6 +32,9 @@ type BodyReader struct {
 
 	file   *os.File // nil for a body in the database
 	reader *bufio.Reader
+
+	key   *seal.EpochMessageKey
+	plain []byte // the last chunk without its epoch layer
 }
 
 // OpenBody returns the message's record and a reader of its sealed chunks,
@@ -39,13 +44,17 @@ func (s *Store) OpenBody(inboxID, messageID []byte) (Message, *BodyReader, error
 	if err != nil {
 		return Message{}, nil, err
 	}
-	r := &BodyReader{store: s, inboxID: inboxID, messageID: messageID}
+	key, err := s.messageKey(inboxID, m)
+	if err != nil {
+		return Message{}, nil, fmt.Errorf("open body: %w", err)
+	}
+	r := &BodyReader{store: s, inboxID: inboxID, messageID: messageID, key: key}
 	if !m.BodyInFile {
 		return m, r, nil
 	}
 
 	// A message deleted after the lookup above has lost its file too.
-	f, err := os.Open(s.bodies.filePath(inboxID, messageID))
+	f, err := os.Open(s.bodies.filePath(inboxID, messageID, m.Epoch))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Message{}, nil, fmt.Errorf("open body: %w", ErrMessageNotFound)
 	}
@@ -77,11 +86,16 @@ func (r *BodyReader) Next() (index uint32, sealed []byte, err error) {
 		r.done = true
 		return 0, nil, err
 	}
+	r.plain, err = r.key.AppendOpen(r.plain[:0], seal.EpochPartChunk, index, sealed)
+	if err != nil {
+		r.done = true
+		return 0, nil, fmt.Errorf("open epoch layer of chunk %d: %w", index, err)
+	}
 	if index == math.MaxUint32 {
 		r.done = true
 	}
 	r.next = index + 1
-	return index, sealed, nil
+	return index, r.plain, nil
 }
 
 // Close closes the body file, if any.

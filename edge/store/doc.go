@@ -27,7 +27,7 @@
 // bucket. A larger one is stored in a body file, and the c bucket has none
 // of its chunks:
 //
-//	DataDir/bodies/<inbox id in hex>/<message id in hex>   (folders 0700, files 0600)
+//	DataDir/bodies/<inbox id in hex>/<message id in hex>-<epoch>   (folders 0700, files 0600)
 //
 // A body file is a version byte, 1 here, followed by each sealed chunk in
 // index order, each preceded by its length as 4 bytes big-endian. The
@@ -52,11 +52,33 @@
 //
 //	inbox v1:   token hash, address hash, created, expires, epoch,
 //	            public key, wrapped private key, sealed address
-//	message v2: encapsulated key, sealed metadata, size, chunk count, seen,
-//	            body in file
+//	message v3: encapsulated key, sealed metadata, size, chunk count, seen,
+//	            body in file, epoch
 //
-// A message record of version 1, which has no body-in-file flag, is read
-// as one whose body is in the c bucket.
+// A message record of version 1 or 2 is read without the fields it lacks,
+// as one whose body is in the c bucket and whose epoch is 0.
+//
+// # Epoch layer
+//
+// The store seals every part of a message again under the node-local key
+// of its epoch (package seal, [seal.EpochMessageKey]): the encapsulated
+// key, the sealed metadata and each body chunk, in the database and in
+// body files alike. The inbox record's secrets are sealed the same way by
+// package inbox. [Store.UpdateInbox] moves every message to the inbox's
+// epoch in the transaction that changes it, and [Store.DeleteUnreadable]
+// drops the inboxes whose epoch key is gone.
+//
+// # Deletion
+//
+// Deleting an inbox or message removes its records, index entries and body
+// files, but bbolt keeps freed pages with their old bytes until it reuses
+// them. The store does not compact the file to erase them: compaction
+// copies the whole database while it blocks writers, and it would still
+// leave the old bytes in the file system's free blocks. It relies on the
+// epoch keys instead. Every byte that a freed page can hold of a message
+// is sealed under the token's layer and under an epoch key, and that key is
+// destroyed once its epoch ends, at most one epoch window after the
+// inbox's expiry.
 //
 // # Durability
 //

@@ -99,7 +99,14 @@ func (s *Store) inboxByIndex(index, hash []byte) (Inbox, error) {
 // one transaction, moving its expiry entry when ExpiresAt changed. Update
 // must not change the id or the hashes. An error from update aborts the
 // transaction and is returned wrapped.
+//
+// Every message not yet in the inbox's epoch is re-sealed under it in the
+// same transaction: records, inline chunks and body files. A moved body is
+// written to a new file and synced before the commit, and the old file is
+// removed after it, so a crash at any point leaves one complete copy that
+// a record refers to, and the next Open removes the other.
 func (s *Store) UpdateInbox(id []byte, update func(*Inbox) error) error {
+	move := &epochMove{inboxID: id}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		old, err := getInbox(tx, id)
 		if err != nil {
@@ -118,9 +125,16 @@ func (s *Store) UpdateInbox(id []byte, update func(*Inbox) error) error {
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(old.ExpiresAt, id)); err != nil {
 			return err
 		}
+		if err := s.moveMessages(tx, in, move); err != nil {
+			return err
+		}
 		return putInbox(tx, in)
 	})
 	if err != nil {
+		_ = move.finish(false)
+		return fmt.Errorf("update inbox: %w", err)
+	}
+	if err := move.finish(true); err != nil {
 		return fmt.Errorf("update inbox: %w", err)
 	}
 	return nil

@@ -7,17 +7,24 @@ import (
 	"fmt"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
-// Message is the stored record of one sealed message. Its body is stored as
+// Message is the record of one sealed message. Its body is stored as
 // Chunks sealed chunks, in the database beside the record or in a body file.
+// The store seals Enc, SealedMeta and every chunk again under the key of
+// Epoch, and its methods take and return them without that layer.
 type Message struct {
 	ID         []byte
 	Enc        []byte // HPKE encapsulated key
 	SealedMeta []byte
-	Size       int64 // plaintext body size in bytes
-	Chunks     uint32
-	Seen       bool
+	// Epoch is the epoch whose key seals the message's parts on disk. The
+	// store sets it: callers' values are ignored.
+	Epoch  int64
+	Size   int64 // plaintext body size in bytes
+	Chunks uint32
+	Seen   bool
 	// BodyInFile is whether the chunks are in the message's body file
 	// rather than in the chunk bucket.
 	BodyInFile bool
@@ -35,6 +42,9 @@ func (s *Store) Messages(inboxID []byte) ([]Message, error) {
 		return records.ForEach(func(id, record []byte) error {
 			m, err := decodeMessage(id, record)
 			if err != nil {
+				return err
+			}
+			if m, err = s.openRecord(inboxID, m); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -67,7 +77,10 @@ func (s *Store) CountMessages(inboxID []byte) (int, error) {
 func (s *Store) Message(inboxID, messageID []byte) (Message, error) {
 	var m Message
 	err := s.db.View(func(tx *bbolt.Tx) (err error) {
-		m, err = getMessage(tx, inboxID, messageID)
+		if m, err = getMessage(tx, inboxID, messageID); err != nil {
+			return err
+		}
+		m, err = s.openRecord(inboxID, m)
 		return err
 	})
 	if err != nil {
@@ -113,7 +126,7 @@ func (s *Store) DeleteMessage(inboxID, messageID []byte) error {
 		return fmt.Errorf("delete message: %w", err)
 	}
 	if m.BodyInFile {
-		if err := s.bodies.removeFile(inboxID, messageID); err != nil {
+		if err := s.bodies.removeFile(inboxID, messageID, m.Epoch); err != nil {
 			return fmt.Errorf("delete message: %w", err)
 		}
 	}
@@ -121,14 +134,20 @@ func (s *Store) DeleteMessage(inboxID, messageID []byte) error {
 }
 
 // PutMessage replaces the record of an existing message, or returns
-// ErrMessageNotFound. Its chunks stay as they are.
+// ErrMessageNotFound. Its chunks and its epoch stay as they are.
 func (s *Store) PutMessage(inboxID []byte, m Message) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if _, err := getMessage(tx, inboxID, m.ID); err != nil {
+		old, err := getMessage(tx, inboxID, m.ID)
+		if err != nil {
+			return err
+		}
+		m.Epoch = old.Epoch
+		stored, err := s.sealRecord(inboxID, m)
+		if err != nil {
 			return err
 		}
 		records, _ := mailbox(tx, inboxID)
-		return records.Put(m.ID, encodeMessage(m))
+		return records.Put(m.ID, encodeMessage(stored))
 	})
 	if err != nil {
 		return fmt.Errorf("put message: %w", err)
@@ -148,8 +167,12 @@ func (s *Store) PutChunk(inboxID, messageID []byte, index uint32, sealed []byte)
 		if m.BodyInFile {
 			return errors.New("the body is in a file")
 		}
+		key, err := s.messageKey(inboxID, m)
+		if err != nil {
+			return err
+		}
 		_, chunks := mailbox(tx, inboxID)
-		return chunks.Put(chunkKey(messageID, index), sealed)
+		return chunks.Put(chunkKey(messageID, index), key.AppendSeal(nil, seal.EpochPartChunk, index, sealed))
 	})
 	if err != nil {
 		return fmt.Errorf("put chunk: %w", err)
@@ -222,6 +245,7 @@ func encodeMessage(m Message) []byte {
 	e.uvarint(uint64(m.Chunks))
 	e.bool(m.Seen)
 	e.bool(m.BodyInFile)
+	e.int64(m.Epoch)
 	return e.buf
 }
 
@@ -237,6 +261,9 @@ func decodeMessage(id, record []byte) (Message, error) {
 	m.Seen = d.bool()
 	if d.version >= 2 {
 		m.BodyInFile = d.bool()
+	}
+	if d.version >= 3 {
+		m.Epoch = d.int64()
 	}
 	if err := d.finish(); err != nil {
 		return Message{}, fmt.Errorf("message %x: %w", id, err)

@@ -8,11 +8,12 @@ import (
 )
 
 // Record versions, the first byte of every record. An inbox record is at
-// version 1. A message record is written at version 2, which adds where the
-// body is stored, and read at version 1 as well.
+// version 1. A message record is written at version 3, which adds the
+// epoch of its epoch layer, and read at versions 1 and 2 as well, which
+// have no epoch layer that the store can open.
 const (
 	recordVersion        = 1
-	messageRecordVersion = 2
+	messageRecordVersion = 3
 )
 
 // ErrCorruptRecord is returned for a stored record that does not decode.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
 // FileName is the name of the store's file in the data directory.
@@ -65,6 +67,7 @@ var (
 type Store struct {
 	db     *bbolt.DB
 	bodies bodyDir
+	epochs *seal.EpochKeys
 	// framePool holds the buffers of BodyWriter, so that a small message's
 	// chunks need no new allocation.
 	framePool sync.Pool
@@ -73,14 +76,15 @@ type Store struct {
 // Open opens or creates dir/inbox.db and the body directory beside it. It
 // waits up to five seconds for the file lock, so a second process on the
 // same directory fails instead of sharing the file. It removes the body
-// files that no record refers to, the leftovers of a crash.
-func Open(dir string) (*Store, error) {
+// files that no record refers to, the leftovers of a crash. Messages are
+// sealed under, and opened with, the keys of epochs.
+func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
 	}
-	s, err := newStore(dir, db)
+	s, err := newStore(dir, db, epochs)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
@@ -88,7 +92,7 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-func newStore(dir string, db *bbolt.DB) (*Store, error) {
+func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) {
 	db.MaxBatchDelay = maxBatchDelay
 	db.MaxBatchSize = maxBatchSize
 
@@ -111,7 +115,7 @@ func newStore(dir string, db *bbolt.DB) (*Store, error) {
 	if err := bodies.removeOrphans(db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, bodies: bodies}
+	s := &Store{db: db, bodies: bodies, epochs: epochs}
 	s.framePool.New = func() any {
 		buf := make([]byte, 0, initialFrameBuffer)
 		return &buf

@@ -13,18 +13,36 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
 var testNow = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func openTestStore(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := Open(dir)
+	s, err := Open(dir, testEpochKeys(t, dir))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// testEpoch is the epoch of every test inbox.
+const testEpoch = 42
+
+// testEpochKeys loads the epoch keys of dir and creates testEpoch's key.
+func testEpochKeys(t *testing.T, dir string) *seal.EpochKeys {
+	t.Helper()
+	keys, err := seal.LoadEpochKeys(dir, time.Hour)
+	if err != nil {
+		t.Fatalf("LoadEpochKeys: %v", err)
+	}
+	if err := keys.Ensure(testEpoch); err != nil {
+		t.Fatalf("Ensure: %v", err)
+	}
+	return keys
 }
 
 func randomBytes(t *testing.T, n int) []byte {
@@ -44,7 +62,7 @@ func newTestInbox(t *testing.T, expiresAt time.Time) Inbox {
 		AddressHash:       randomBytes(t, 32),
 		CreatedAt:         testNow,
 		ExpiresAt:         expiresAt,
-		Epoch:             42,
+		Epoch:             testEpoch,
 		PublicKey:         randomBytes(t, 1216),
 		WrappedPrivateKey: randomBytes(t, 92),
 		SealedAddress:     randomBytes(t, 50),
@@ -69,7 +87,7 @@ func newTestMessage(t *testing.T, sequence uint64, chunkCount int) (Message, [][
 	for i := range chunks {
 		chunks[i] = randomBytes(t, 100+i)
 	}
-	m := Message{ID: id, Enc: randomBytes(t, 1120), SealedMeta: randomBytes(t, 80), Size: 1234, Chunks: uint32(chunkCount)}
+	m := Message{ID: id, Enc: randomBytes(t, 1120), SealedMeta: randomBytes(t, 80), Size: 1234, Chunks: uint32(chunkCount), Epoch: testEpoch}
 	return m, chunks
 }
 
@@ -506,7 +524,7 @@ func TestDeleteExpired_CorruptRecord(t *testing.T) {
 
 func TestStore_Reopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir)
+	s, err := Open(dir, testEpochKeys(t, dir))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -543,7 +561,7 @@ func TestDecode_CorruptRecords(t *testing.T) {
 		{"inbox truncated", inboxRecord[:len(inboxRecord)-1], decodeInboxErr},
 		{"inbox trailing byte", append(bytes.Clone(inboxRecord), 0), decodeInboxErr},
 		{"message truncated", messageRecord[:len(messageRecord)-1], decodeMessageErr},
-		{"message invalid flag", append(bytes.Clone(messageRecord[:len(messageRecord)-1]), 2), decodeMessageErr},
+		{"message invalid flag", withByte(messageRecord, len(messageRecord)-9, 2), decodeMessageErr},
 		{"message huge length", []byte{recordVersion, 0xff, 0xff, 0xff, 0xff, 0x0f}, decodeMessageErr},
 	}
 	for _, tt := range tests {
@@ -621,4 +639,11 @@ func txID(t *testing.T, s *Store) int {
 		t.Fatalf("view: %v", err)
 	}
 	return id
+}
+
+// withByte returns a copy of b with b[i] set to v.
+func withByte(b []byte, i int, v byte) []byte {
+	out := bytes.Clone(b)
+	out[i] = v
+	return out
 }
