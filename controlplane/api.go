@@ -55,19 +55,35 @@ func (n *Node) routes() http.Handler {
 	r.Route("/v1", func(r chi.Router) {
 		r.Group(func(r chi.Router) {
 			r.Use(requireBearer(n.cfg.OperatorToken))
-			r.Get("/domains", n.listDomains)
-			r.Post("/domains", n.addDomains)
-			r.Get("/domains/{name}", n.showDomain)
-			r.Post("/domains/{name}/retire", n.retireDomain)
+			r.With(n.consistentReads).Get("/domains", n.listDomains)
+			r.With(n.consistentReads).Get("/domains/{name}", n.showDomain)
 			r.Get("/edges", n.listEdges)
 			r.Get("/cluster/status", n.clusterStatus)
+			r.Get("/cluster/peers", n.clusterPeers)
+			r.Group(func(r chi.Router) {
+				r.Use(n.leaderOnly)
+				r.Post("/domains", n.addDomains)
+				r.Post("/domains/{name}/retire", n.retireDomain)
+				r.Post("/cluster/remove", n.removePeer)
+				r.Post("/cluster/transfer-leadership", n.transferLeadership)
+				r.Get("/cluster/snapshot", n.saveSnapshot)
+				r.Post("/cluster/restore", n.restoreSnapshot)
+			})
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(requireBearer(n.cfg.ClusterToken))
-			r.Post("/edges/register", n.registerEdge)
-			r.Post("/edges/{id}/heartbeat", n.heartbeatEdge)
 			r.Get("/directory", n.directory)
+			r.Get("/cluster/local", n.localStatus)
+			r.Group(func(r chi.Router) {
+				r.Use(n.leaderOnly)
+				r.Post("/edges/register", n.registerEdge)
+				r.Post("/edges/{id}/heartbeat", n.heartbeatEdge)
+				r.Post("/cluster/members", n.setMember)
+			})
 		})
+		// Joining nodes send the cluster token and operators the operator
+		// token.
+		r.With(requireBearer(n.cfg.OperatorToken, n.cfg.ClusterToken), n.leaderOnly).Post("/cluster/join", n.joinCluster)
 	})
 	return r
 }
@@ -85,8 +101,4 @@ func (n *Node) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	n.healthz(w, nil)
-}
-
-func (n *Node) clusterStatus(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, n.Status())
 }

@@ -7,11 +7,26 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/mayfly-mail/mayfly/controlplane/state"
 	"github.com/mayfly-mail/mayfly/controlplane/wire"
 )
 
-func (n *Node) listDomains(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, wire.DomainsResponse{Domains: n.State().DomainList()})
+func (n *Node) listDomains(w http.ResponseWriter, r *http.Request) {
+	s, err := n.readState(r)
+	if err != nil {
+		n.writeApplyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.DomainsResponse{Domains: s.DomainList()})
+}
+
+// readState returns the local replica's state, or with ?consistent=true,
+// which consistentReads routes to the leader, the leader's confirmed state.
+func (n *Node) readState(r *http.Request) (*state.State, error) {
+	if r.URL.Query().Get("consistent") == "true" {
+		return n.ConsistentState(r.Context())
+	}
+	return n.State(), nil
 }
 
 func (n *Node) addDomains(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +45,12 @@ func (n *Node) addDomains(w http.ResponseWriter, r *http.Request) {
 
 func (n *Node) showDomain(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
-	d, ok := n.State().Domain(name)
+	s, err := n.readState(r)
+	if err != nil {
+		n.writeApplyError(w, r, err)
+		return
+	}
+	d, ok := s.Domain(name)
 	if !ok {
 		writeError(w, http.StatusNotFound, "domain_not_found", fmt.Sprintf("domain %q not found", name))
 		return

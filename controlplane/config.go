@@ -21,9 +21,19 @@ type Config struct {
 	// APIListen is the host:port of the HTTP API. Empty means Open starts
 	// no API listener, and the caller serves Handler itself.
 	APIListen string
+	// APIAdvertise is the base URL other nodes reach this node's API at,
+	// such as http://10.0.0.1:9400. Empty means http:// and the bound API
+	// address when that is not unspecified (0.0.0.0); without either, the
+	// node cannot receive forwarded writes.
+	APIAdvertise string
 	// Bootstrap makes a node without Raft state found a new single-voter
-	// cluster. A node that has state already starts from it.
+	// cluster. A node that has state already starts from it, unless
+	// RejectExistingState is set.
 	Bootstrap bool
+	// RejectExistingState makes Open return ErrExistingState when
+	// Bootstrap is set and the data directory has Raft state, so that an
+	// operator cannot found a second cluster over a member's data.
+	RejectExistingState bool
 	// OperatorToken guards the admin routes of the API.
 	OperatorToken string
 	// ClusterToken guards the routes that edges call.

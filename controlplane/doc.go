@@ -7,12 +7,18 @@
 // stable store and raft/snapshots holds the two newest file snapshots.
 //
 // The HTTP API, under /v1, takes two bearer tokens. The operator token
-// guards the admin routes: domains list, add, show and retire, edges list
-// and cluster status. The cluster token guards the routes that edges call:
-// register, heartbeat and the blocking directory query. /healthz and
-// /readyz need no token. Errors are JSON wire.Error bodies.
+// guards the admin routes: domains list, add, show and retire, edges list,
+// and cluster status, peers, remove, transfer-leadership, snapshot and
+// restore. The cluster token guards the routes that edges and other nodes
+// call: register, heartbeat, the blocking directory query, a node's local
+// status and its API URL announcement. Join takes either token. /healthz
+// and /readyz need no token. Errors are JSON wire.Error bodies.
 //
-// Writes go through the leader. A follower rejects a write with 503 and
-// the code "not_leader", because forwarding writes to the leader is not
-// built yet. Reads come from the local replica.
+// Writes go through the leader. A follower forwards a write to the leader's
+// API URL, which every node keeps in the replicated state (state.Members),
+// with the caller's own Authorization header, and returns the leader's
+// reply. A forwarded request is never forwarded again: a node that is not
+// the leader answers it with 503 and the code "not_leader". Reads come from
+// the local replica, and with ?consistent=true from the leader after it
+// confirms its leadership.
 package controlplane

@@ -91,16 +91,24 @@ func (n *Node) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// requireBearer rejects requests without "Authorization: Bearer <token>".
-// It compares SHA-256 digests in constant time, so neither the token's
-// content nor its length leaks through timing.
-func requireBearer(token string) func(http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(token))
+// requireBearer rejects requests without "Authorization: Bearer <token>"
+// for one of tokens. It compares SHA-256 digests in constant time and
+// checks every token, so neither a token's content nor its length nor
+// which token matched leaks through timing.
+func requireBearer(tokens ...string) func(http.Handler) http.Handler {
+	wants := make([][sha256.Size]byte, len(tokens))
+	for i, token := range tokens {
+		wants[i] = sha256.Sum256([]byte(token))
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			presented, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			got := sha256.Sum256([]byte(presented))
-			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			matched := 0
+			for _, want := range wants {
+				matched |= subtle.ConstantTimeCompare(got[:], want[:])
+			}
+			if !ok || matched != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="mayfly control plane"`)
 				writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid bearer token")
 				return

@@ -29,8 +29,11 @@ type Node struct {
 	store     *raftboltdb.BoltStore
 
 	server   *http.Server
-	apiAddr  net.Addr      // nil without Config.APIListen
-	stopping chan struct{} // closed by Shutdown to end blocking queries
+	apiAddr  net.Addr       // nil without Config.APIListen
+	apiURL   string         // what other nodes reach the API at, "" when unknown
+	peers    *http.Client   // forwards requests and reads peers' status
+	loops    sync.WaitGroup // background loops, stopped by stopping
+	stopping chan struct{}  // closed by Shutdown to end blocking queries
 	stopOnce sync.Once
 	waiting  atomic.Int64 // directory queries now blocked
 
@@ -47,7 +50,13 @@ func Open(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, fsm: fsm.New(), stopping: make(chan struct{})}
+	n := &Node{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		fsm:      fsm.New(),
+		stopping: make(chan struct{}),
+		peers:    &http.Client{Timeout: forwardTimeout},
+	}
 	n.server = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second}
 
 	if err := n.startRaft(); err != nil {
@@ -58,6 +67,8 @@ func Open(cfg Config) (*Node, error) {
 		_ = n.Close()
 		return nil, err
 	}
+	n.apiURL = advertisedAPIURL(cfg.APIAdvertise, n.apiAddr)
+	n.startAnnouncing()
 	n.log.Info("control-plane node started", "node_id", cfg.NodeID,
 		"raft_addr", string(n.transport.LocalAddr()), "api_addr", addrString(n.apiAddr))
 	return n, nil
@@ -99,8 +110,14 @@ func (n *Node) APIAddr() net.Addr {
 	return n.apiAddr
 }
 
-// Raft returns the node's Raft instance, for cluster operations that the
-// node has no method for yet, such as AddVoter.
+// APIURL returns the base URL other nodes reach this node's API at, or ""
+// when the node has none to announce.
+func (n *Node) APIURL() string {
+	return n.apiURL
+}
+
+// Raft returns the node's Raft instance, for tests and for Raft
+// operations the node has no method for.
 func (n *Node) Raft() *raft.Raft {
 	return n.raft
 }
@@ -147,6 +164,7 @@ func (n *Node) Close() error {
 		if err := n.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
+		n.loops.Wait()
 		if n.raft != nil {
 			if err := n.raft.Shutdown().Error(); err != nil {
 				errs = append(errs, fmt.Errorf("shut down raft: %w", err))

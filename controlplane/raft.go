@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,11 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
 )
+
+// ErrExistingState is returned by Open for a bootstrap over a data
+// directory that holds Raft state already, when Config.RejectExistingState
+// is set. Start the node without bootstrap to resume from that state.
+var ErrExistingState = errors.New("the data directory has raft state already: start without bootstrap to resume it, or use an empty data directory for a new cluster")
 
 const (
 	snapshotsRetained = 2
@@ -47,6 +53,9 @@ func (n *Node) startRaft() error {
 	existing, err := raft.HasExistingState(store, store, snaps)
 	if err != nil {
 		return fmt.Errorf("check raft state: %w", err)
+	}
+	if existing && n.cfg.Bootstrap && n.cfg.RejectExistingState {
+		return fmt.Errorf("bootstrap in %s: %w", n.cfg.DataDir, ErrExistingState)
 	}
 	if err := n.openTransport(logger); err != nil {
 		return err

@@ -76,6 +76,8 @@ func (n *Node) writeApplyError(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	switch {
+	case errors.Is(err, ErrNotMember):
+		writeError(w, http.StatusNotFound, "not_member", err.Error())
 	case errors.Is(err, ErrNotLeader):
 		writeError(w, http.StatusServiceUnavailable, "not_leader", err.Error())
 	case errors.Is(err, ErrOutcomeUnknown):

@@ -24,8 +24,19 @@ func (g *globals) controlClient() (*client.Client, error) {
 	return client.New([]string{g.addr}, token)
 }
 
+// readOptions turns --consistent into a client read option.
+func readOptions(consistent bool) []client.ReadOption {
+	if consistent {
+		return []client.ReadOption{client.Consistent()}
+	}
+	return nil
+}
+
+const consistentUsage = "read through the leader after it confirms its leadership, instead of from the answering node's replica"
+
 func domainsList(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var consistent bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List every pool domain",
 		Args:  cobra.NoArgs,
@@ -34,17 +45,20 @@ func domainsList(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			domains, err := c.Domains(cmd.Context())
+			domains, err := c.Domains(cmd.Context(), readOptions(consistent)...)
 			if err != nil {
 				return err
 			}
 			return g.printDomains(cmd, domains)
 		},
 	}
+	cmd.Flags().BoolVar(&consistent, "consistent", false, consistentUsage)
+	return cmd
 }
 
 func domainsShow(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var consistent bool
+	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show one pool domain",
 		Args:  cobra.ExactArgs(1),
@@ -53,13 +67,15 @@ func domainsShow(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := c.Domain(cmd.Context(), args[0])
+			d, err := c.Domain(cmd.Context(), args[0], readOptions(consistent)...)
 			if err != nil {
 				return err
 			}
 			return g.printDomains(cmd, []state.Domain{d})
 		},
 	}
+	cmd.Flags().BoolVar(&consistent, "consistent", false, consistentUsage)
+	return cmd
 }
 
 func domainsAdd(g *globals) *cobra.Command {

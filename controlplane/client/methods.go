@@ -11,9 +11,9 @@ import (
 )
 
 // Domains lists every pool domain, sorted by name.
-func (c *Client) Domains(ctx context.Context) ([]state.Domain, error) {
+func (c *Client) Domains(ctx context.Context, opts ...ReadOption) ([]state.Domain, error) {
 	var resp wire.DomainsResponse
-	err := c.do(ctx, "GET", "/v1/domains", nil, &resp)
+	err := c.do(ctx, "GET", withQuery("/v1/domains", opts), nil, &resp)
 	return resp.Domains, err
 }
 
@@ -25,9 +25,9 @@ func (c *Client) AddDomains(ctx context.Context, req wire.AddDomainsRequest) ([]
 }
 
 // Domain returns one pool domain.
-func (c *Client) Domain(ctx context.Context, name string) (state.Domain, error) {
+func (c *Client) Domain(ctx context.Context, name string, opts ...ReadOption) (state.Domain, error) {
 	var d state.Domain
-	err := c.do(ctx, "GET", "/v1/domains/"+url.PathEscape(name), nil, &d)
+	err := c.do(ctx, "GET", withQuery("/v1/domains/"+url.PathEscape(name), opts), nil, &d)
 	return d, err
 }
 

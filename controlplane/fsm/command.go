@@ -24,6 +24,9 @@ const (
 	TypeHeartbeatEdge   CommandType = "heartbeat_edge"
 	TypeRemoveEdge      CommandType = "remove_edge"
 	TypeSetDNSSettings  CommandType = "set_dns_settings"
+	TypeSetMember       CommandType = "set_member"
+	TypeRemoveMember    CommandType = "remove_member"
+	TypeRestoreState    CommandType = "restore_state"
 )
 
 // Command is the envelope of one Raft log entry.
@@ -77,6 +80,12 @@ func newBody(typ CommandType) (command, bool) {
 		return new(RemoveEdge), true
 	case TypeSetDNSSettings:
 		return new(SetDNSSettings), true
+	case TypeSetMember:
+		return new(SetMember), true
+	case TypeRemoveMember:
+		return new(RemoveMember), true
+	case TypeRestoreState:
+		return new(RestoreState), true
 	}
 	return nil, false
 }

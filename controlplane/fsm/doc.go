@@ -19,6 +19,10 @@
 //   - heartbeat_edge: HeartbeatEdge
 //   - remove_edge: RemoveEdge
 //   - set_dns_settings: SetDNSSettings
+//   - set_member: SetMember
+//   - remove_member: RemoveMember
+//   - restore_state: RestoreState, which replaces the domains, edges and
+//     DNS settings with a snapshot's
 //
 // Apply returns a Response for every entry. A business rejection (an
 // invalid name, an unknown domain) is Response.Err, a *RejectError, and
@@ -42,5 +46,7 @@
 // # Snapshots
 //
 // A snapshot is the JSON object {"version":1,"state":{...}} with the state
-// in its JSON form (package state).
+// in its JSON form (package state). The same format is what operators save
+// and restore through the API. A snapshot without "members" is restored
+// with none.
 package fsm

@@ -58,6 +58,9 @@ func decodeSnapshot(r io.Reader) (*state.State, error) {
 	for id, e := range file.State.Edges {
 		s.Edges[id] = e
 	}
+	for id, m := range file.State.Members {
+		s.Members[id] = m
+	}
 	return s, nil
 }
 
@@ -68,8 +71,7 @@ type snapshot struct {
 // Persist writes the snapshot as JSON and closes the sink, or cancels it
 // on error.
 func (s snapshot) Persist(sink raft.SnapshotSink) error {
-	err := json.NewEncoder(sink).Encode(snapshotFile{Version: SnapshotVersion, State: s.state})
-	if err != nil {
+	if err := EncodeSnapshot(sink, s.state); err != nil {
 		_ = sink.Cancel()
 		return fmt.Errorf("persist snapshot: %w", err)
 	}

@@ -107,11 +107,22 @@ type State struct {
 	Domains map[string]Domain `json:"domains"`
 	Edges   map[string]Edge   `json:"edges"`
 	DNS     DNSSettings       `json:"dns"`
+	// Members maps the Raft server id of each control-plane node to the
+	// URL of its API, so that a follower can forward writes to the leader.
+	Members map[string]Member `json:"members"`
+}
+
+// Member is one control-plane node as other nodes reach its API.
+type Member struct {
+	ID string `json:"id"`
+	// APIURL is the base URL of the node's control-plane API, such as
+	// http://10.0.0.1:9400.
+	APIURL string `json:"api_url"`
 }
 
 // New returns an empty state.
 func New() *State {
-	return &State{Domains: map[string]Domain{}, Edges: map[string]Edge{}}
+	return &State{Domains: map[string]Domain{}, Edges: map[string]Edge{}, Members: map[string]Member{}}
 }
 
 // Clone returns a deep copy of s for a writer to modify.
@@ -121,6 +132,10 @@ func (s *State) Clone() *State {
 		Domains: make(map[string]Domain, len(s.Domains)),
 		Edges:   make(map[string]Edge, len(s.Edges)),
 		DNS:     s.DNS,
+		Members: make(map[string]Member, len(s.Members)),
+	}
+	for k, v := range s.Members {
+		c.Members[k] = v
 	}
 	for k, v := range s.Domains {
 		c.Domains[k] = v

@@ -79,9 +79,64 @@ type ClusterStatus struct {
 	Time         time.Time `json:"time"`
 }
 
-// Peer is one member of the Raft configuration.
+// Peer is one member of the Raft configuration. Address is its Raft
+// address.
 type Peer struct {
 	ID      string `json:"id"`
 	Address string `json:"address"`
 	Voter   bool   `json:"voter"`
+	// APIURL is the peer's API URL, "" until the peer has announced it.
+	APIURL string `json:"api_url,omitempty"`
+	// Reachable reports whether the node answering the status request got
+	// the peer's own status. The fields below are set only when it did.
+	Reachable bool `json:"reachable"`
+	// LastContact is how long ago the peer last heard from the leader, as
+	// a Go duration; "0" for the leader itself.
+	LastContact string `json:"last_contact,omitempty"`
+	// AppliedIndex is the last log index the peer has applied.
+	AppliedIndex uint64 `json:"applied_index,omitempty"`
+	// Trailing is how many entries the peer's applied index is behind the
+	// last index of the node answering the status request.
+	Trailing uint64 `json:"trailing"`
+}
+
+// PeersResponse is the reply to GET /v1/cluster/peers.
+type PeersResponse struct {
+	Peers []Peer `json:"peers"`
+}
+
+// LocalStatus is the reply to GET /v1/cluster/local: one node's own view,
+// which the leader gathers to report how far each peer trails.
+type LocalStatus struct {
+	NodeID       string `json:"node_id"`
+	State        string `json:"state"`
+	LastIndex    uint64 `json:"last_index"`
+	AppliedIndex uint64 `json:"applied_index"`
+	// LastContact is how long ago the node last heard from the leader, as
+	// a Go duration.
+	LastContact string `json:"last_contact"`
+}
+
+// JoinRequest is the body of POST /v1/cluster/join. Joining again with
+// the same ID and addresses changes nothing.
+type JoinRequest struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raft_addr"`
+	// APIURL is the base URL of the joining node's API.
+	APIURL string `json:"api_url"`
+	// NonVoter adds the node as a non-voter, which replicates the log but
+	// does not vote.
+	NonVoter bool `json:"non_voter"`
+}
+
+// RemoveRequest is the body of POST /v1/cluster/remove.
+type RemoveRequest struct {
+	ID string `json:"id"`
+}
+
+// TransferLeadershipRequest is the body of POST
+// /v1/cluster/transfer-leadership. An empty ID lets Raft pick the most
+// up-to-date voter.
+type TransferLeadershipRequest struct {
+	ID string `json:"id"`
 }
