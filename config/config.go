@@ -40,7 +40,12 @@ type Control struct {
 	RaftListen    string `mapstructure:"raft_listen"`
 	RaftAdvertise string `mapstructure:"raft_advertise"`
 	APIListen     string `mapstructure:"api_listen"`
-	DNSListen     string `mapstructure:"dns_listen"`
+	// APIAdvertise is the base URL other nodes and mayflyctl reach this
+	// node's API at; empty means http:// and api_listen.
+	APIAdvertise string `mapstructure:"api_advertise"`
+	DNSListen    string `mapstructure:"dns_listen"`
+	// Join lists API URLs of cluster members to join through.
+	Join []string `mapstructure:"join"`
 	// Bootstrap starts a new single-voter cluster when the node has no state.
 	Bootstrap bool `mapstructure:"bootstrap"`
 	// HeartbeatTimeout and ElectionTimeout tune Raft.
@@ -95,6 +100,7 @@ type Edge struct {
 	DefaultTTL     time.Duration `mapstructure:"default_ttl"`
 	MaxTTL         time.Duration `mapstructure:"max_ttl"`
 	SweepInterval  time.Duration `mapstructure:"sweep_interval"`
+	EpochWindow    time.Duration `mapstructure:"epoch_window"`
 	MaxMessageSize ByteSize      `mapstructure:"max_message_size"`
 	MaxRecipients  int           `mapstructure:"max_recipients"`
 	// HeartbeatInterval is how often the edge tells the control plane it is alive.
@@ -120,6 +126,32 @@ type Edge struct {
 	// STARTTLS is not offered. The files are read again when they change.
 	SMTPTLSCert string `mapstructure:"smtp_tls_cert"`
 	SMTPTLSKey  string `mapstructure:"smtp_tls_key"`
+
+	// HTTPTLSCert and HTTPTLSKey are PEM files that turn on HTTPS (TLS 1.3
+	// only) on HTTPListen. Both or neither must be set, and not together
+	// with ACMEDomains. The files are read again when they change.
+	HTTPTLSCert string `mapstructure:"http_tls_cert"`
+	HTTPTLSKey  string `mapstructure:"http_tls_key"`
+	// ACMEDomains turns on HTTPS on HTTPListen with certificates obtained
+	// over ACME for these names, stored under DataDir/acme. The CA must
+	// reach HTTPListen on port 443 for the TLS-ALPN-01 challenge.
+	ACMEDomains []string `mapstructure:"acme_domains"`
+	// ACMEEmail is the ACME account's contact; empty registers without one.
+	ACMEEmail string `mapstructure:"acme_email"`
+	// ACMECA is the ACME directory URL; empty means Let's Encrypt.
+	ACMECA string `mapstructure:"acme_ca"`
+	// ACMECARoot is a PEM file of the roots that ACMECA's own HTTPS
+	// certificate chains to, for a private CA; empty means the system's.
+	ACMECARoot string `mapstructure:"acme_ca_root"`
+
+	// RateCreate is how many inboxes one client (an IPv4 address or an
+	// IPv6 /64) may create per minute on average, and RateCreateBurst how
+	// many at once. RateAPI and RateAPIBurst limit its other public API
+	// requests. A rate of 0 turns that limit off.
+	RateCreate      int `mapstructure:"rate_create"`
+	RateCreateBurst int `mapstructure:"rate_create_burst"`
+	RateAPI         int `mapstructure:"rate_api"`
+	RateAPIBurst    int `mapstructure:"rate_api_burst"`
 }
 
 // Dev configures what `mayfly dev` seeds into a new cluster.
@@ -159,6 +191,7 @@ func Default() Config {
 			DefaultTTL:        10 * time.Minute,
 			MaxTTL:            168 * time.Hour,
 			SweepInterval:     time.Second,
+			EpochWindow:       time.Hour,
 			MaxMessageSize:    25 * MiB,
 			MaxRecipients:     100,
 			HeartbeatInterval: 5 * time.Second,
@@ -174,6 +207,14 @@ func Default() Config {
 			SMTPMaxErrors:               20,
 			SMTPCommandTimeout:          5 * time.Minute,
 			SMTPDataTimeout:             5 * time.Minute,
+
+			// A person creates a few inboxes a minute; a test suite that
+			// needs more runs its own edge or raises the limit. A web page
+			// polling every few seconds stays far below 600 a minute.
+			RateCreate:      10,
+			RateCreateBurst: 10,
+			RateAPI:         600,
+			RateAPIBurst:    120,
 		},
 		Dev: Dev{Domains: []string{"mayfly.test", "mayfly-mail.test"}},
 	}

@@ -131,6 +131,9 @@ func (c *Config) validateEdge() error {
 	if err := c.validateEdgeInternal(); err != nil {
 		return err
 	}
+	if err := c.validateEdgeHTTPS(); err != nil {
+		return err
+	}
 	return c.validateEdgeLimits()
 }
 
@@ -158,6 +161,9 @@ func (c *Config) validateEdgeLimits() error {
 		return err
 	}
 	if err := checkDuration("edge.default_ttl", e.DefaultTTL, time.Second, e.MaxTTL); err != nil {
+		return err
+	}
+	if err := checkDuration("edge.epoch_window", e.EpochWindow, time.Second, 24*time.Hour); err != nil {
 		return err
 	}
 	if err := checkDuration("edge.sweep_interval", e.SweepInterval, 10*time.Millisecond, time.Hour); err != nil {

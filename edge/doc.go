@@ -27,10 +27,17 @@
 // gets the normal 401. An owner that cannot be reached gets 503 with
 // {"error": "...", "code": "owner_unavailable"} and Retry-After.
 //
+// # Public listener
+//
+// The public listener serves the API behind security headers, per-client
+// rate limits (edge/ratelimit) and request metrics (edge/metrics), over
+// HTTPS with TLS 1.3 only when edge.http_tls_cert or edge.acme_domains is
+// set (edge/tlsconf), and over plain HTTP otherwise.
+//
 // # Internal API
 //
-// The internal listener (edge.internal_listen) serves GET /healthz and
-// GET /readyz to anyone. Every other route needs the cluster token in the
+// The internal listener (edge.internal_listen) serves GET /healthz,
+// GET /readyz and the Prometheus metrics at GET /metrics to anyone. Every other route needs the cluster token in the
 // X-Mayfly-Cluster-Token header; Authorization is left to the user's token
 // of a forwarded request. The routes are:
 //
@@ -45,7 +52,7 @@
 // bytes that arrived, and replies {"stored": n}, or 404 with code
 // "no_inbox" when no recipient has a live inbox any more.
 //
-// The listener speaks TLS 1.3 when edge.internal_tls_cert and
+// The internal listener speaks TLS 1.3 when edge.internal_tls_cert and
 // edge.internal_tls_key are set. Edges verify each other with the CA
 // certificates of edge.internal_tls_ca, or the system's roots.
 package edge

@@ -19,7 +19,9 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/api"
 	"github.com/mayfly-mail/mayfly/edge/directory"
 	"github.com/mayfly-mail/mayfly/edge/inbox"
+	"github.com/mayfly-mail/mayfly/edge/metrics"
 	"github.com/mayfly-mail/mayfly/edge/smtpd"
+	"github.com/mayfly-mail/mayfly/edge/tlsconf"
 )
 
 // Options are what a node needs besides its configuration section.
@@ -43,6 +45,12 @@ type Node struct {
 	owners  *ownerClient
 	smtp    *smtpd.Server
 	http    *http.Server
+	metrics *metrics.Metrics
+
+	// publicTLS is the public listener's TLS configuration, nil for plain
+	// HTTP; acme manages its certificates when edge.acme_domains is set.
+	publicTLS *tls.Config
+	acme      *tlsconf.ACME
 
 	internal    *http.Server
 	internalTLS internalTLS
@@ -69,7 +77,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 	if opts.ClusterToken == "" {
 		return nil, errors.New("start edge: the cluster token is missing")
 	}
-	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger}
+	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger, metrics: metrics.New()}
 	cp, err := client.New(cfg.ControlPlane, opts.ClusterToken)
 	if err != nil {
 		return nil, fmt.Errorf("control-plane client: %w", err)
@@ -85,6 +93,9 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.internalURL = n.advertisedInternalURL()
+	if err := n.preparePublicTLS(); err != nil {
+		return nil, errors.Join(fmt.Errorf("start edge: %w", err), n.closeListeners())
+	}
 	code, err := n.register(ctx)
 	if err != nil {
 		return nil, errors.Join(err, n.closeListeners())
@@ -95,6 +106,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 		DefaultTTL:    cfg.DefaultTTL,
 		MaxTTL:        cfg.MaxTTL,
 		SweepInterval: cfg.SweepInterval,
+		EpochWindow:   cfg.EpochWindow,
 		Logger:        n.logger.With("component", "inbox"),
 	})
 	if err != nil {
@@ -195,7 +207,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		TLSCertFile:             n.cfg.SMTPTLSCert,
 		TLSKeyFile:              n.cfg.SMTPTLSKey,
 		Logger:                  n.logger.With("component", "smtp"),
-	}, n.backend)
+	}, countingBackend{Backend: n.backend, metrics: n.metrics})
 	handler := api.New(api.Config{
 		OwnerCode:  code,
 		DefaultTTL: n.cfg.DefaultTTL,
@@ -204,7 +216,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		Ready:      n.dir.Ready,
 	}, n.inboxes, n.dir)
 	n.http = &http.Server{
-		Handler:           newForwarder(code, handler, n.dir, n.owners, n.logger.With("component", "forward")),
+		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.logger.With("component", "forward"))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          redactingLogger(n.logger.With("component", "http")),
 	}
@@ -216,7 +228,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		logger:         n.logger.With("component", "internal"),
 	}
 	n.internal = &http.Server{
-		Handler:           internal.handler(n.dir.Ready),
+		Handler:           n.internalHandler(internal.handler(n.dir.Ready)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          redactingLogger(n.logger.With("component", "internal")),
 	}
@@ -233,7 +245,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 			n.logger.Error("smtp server stopped", "error", err)
 		}
 	})
-	n.goServeHTTP("http", n.http, n.httpLn)
+	n.servePublic(ctx)
 	n.goServeHTTP("internal http", n.internal, internalLn)
 }
 
@@ -298,6 +310,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		}
 		if n.smtp != nil {
 			err = errors.Join(err, n.smtp.Shutdown(ctx))
+		}
+		if n.acme != nil {
+			n.acme.Stop()
 		}
 		if n.cancel != nil {
 			n.cancel()

@@ -315,7 +315,7 @@ func (s *devService) printSummary(w io.Writer) {
 		dataNote = "removed on exit"
 	}
 	fmt.Fprintf(w, "Mayfly dev is running.\n\n")
-	fmt.Fprintf(w, "  public API               http://%s\n", s.edge.HTTPAddr())
+	fmt.Fprintf(w, "  public API               %s://%s\n", s.edge.HTTPScheme(), s.edge.HTTPAddr())
 	fmt.Fprintf(w, "  SMTP                     %s\n", s.edge.SMTPAddr())
 	fmt.Fprintf(w, "  edge internal API        %s\n", s.edge.InternalURL())
 	fmt.Fprintf(w, "  DNS (UDP and TCP)        %s\n", s.dns.UDPAddr())

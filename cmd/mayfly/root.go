@@ -23,7 +23,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "YAML configuration file")
-	root.AddCommand(newDevCommand(), newConfigCommand(), newVersionCommand())
+	root.AddCommand(newDevCommand(), newControlCommand(), newConfigCommand(), newVersionCommand())
 	return root
 }
 

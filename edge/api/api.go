@@ -6,6 +6,10 @@
 // Errors are JSON {"error": "...", "code": "..."}. No cookie is set, no
 // client address is logged, and request logs carry the route pattern, never
 // the raw path.
+//
+// The handler of New sets no security headers itself, so that a reply
+// forwarded from another edge does not carry them twice: the public
+// listener serves it behind SecurityHeaders.
 package api
 
 import (
@@ -57,7 +61,7 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 	a := &API{cfg: cfg, inboxes: inboxes, domains: domains}
 
 	r := chi.NewRouter()
-	r.Use(requestLog(cfg.Logger), securityHeaders)
+	r.Use(requestLog(cfg.Logger))
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})

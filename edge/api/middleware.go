@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/mayfly-mail/mayfly/edge/inbox"
+	"github.com/mayfly-mail/mayfly/edge/metrics"
 )
 
 type contextKey int
@@ -51,18 +52,6 @@ func accessFrom(r *http.Request) *inbox.Access {
 	return r.Context().Value(accessKey).(*inbox.Access)
 }
 
-// securityHeaders keeps replies out of caches and stops browsers from
-// sniffing content types or sending referrers.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
-}
-
 // statusRecorder remembers the status code a handler wrote.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -97,6 +86,7 @@ func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
 			route := "unmatched"
 			if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePattern() != "" {
 				route = rctx.RoutePattern()
+				metrics.SetRoute(r.Context(), route)
 			}
 			if rec.status == 0 {
 				rec.status = http.StatusOK
