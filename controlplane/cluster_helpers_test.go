@@ -2,6 +2,8 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"reflect"
 	"testing"
@@ -23,9 +25,14 @@ type testCluster struct {
 
 // freeAddr returns a loopback address with a port that was free a moment
 // ago, for a node that must get the same address again after a restart.
+//
+// The address is on a random 127.0.0.x rather than 127.0.0.1, because the
+// kernel hands ports of 127.0.0.1 to outgoing connections, which could take
+// the port before the node binds it.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ip := fmt.Sprintf("127.0.0.%d", 2+mathrand.IntN(250))
+	ln, err := net.Listen("tcp", ip+":0")
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 
 	"github.com/emersion/go-smtp"
@@ -34,6 +35,13 @@ type Server struct {
 	calls    tracker
 	rejects  tracker
 	refusals refusalLog
+
+	// listeners are closed by Shutdown itself: go-smtp registers a listener
+	// only once its Serve goroutine runs, so a Shutdown that comes first
+	// would leave it accepting forever.
+	listenMu  sync.Mutex
+	listeners []net.Listener
+	stopped   bool
 }
 
 // New returns a server that accepts mail for the recipients backend
@@ -66,9 +74,12 @@ func New(cfg Config, backend Backend) *Server {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	if !s.track(ln) {
+		return nil
+	}
 	s.logger.Info("smtp server listening", "addr", ln.Addr().String(), "starttls", s.tls != nil)
 	err := s.smtp.Serve(listener{Listener: ln, server: s})
-	if errors.Is(err, smtp.ErrServerClosed) {
+	if errors.Is(err, smtp.ErrServerClosed) || (errors.Is(err, net.ErrClosed) && s.isStopped()) {
 		return nil
 	}
 	if err != nil {
@@ -84,10 +95,12 @@ func (s *Server) Serve(ln net.Listener) error {
 // return. It returns ctx's error when it had to close connections.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
+	s.closeListeners()
 	s.limiter.each((*conn).interruptIfIdle)
 
+	// go-smtp closes the listeners again; net.ErrClosed is no news.
 	err := s.smtp.Shutdown(ctx)
-	if errors.Is(err, smtp.ErrServerClosed) {
+	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
 	if err != nil {
@@ -102,6 +115,34 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.calls.stopAndWait()
 	s.rejects.stopAndWait()
 	return err
+}
+
+// track records ln for Shutdown, or closes it and returns false when the
+// server is already shut down.
+func (s *Server) track(ln net.Listener) bool {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	if s.stopped {
+		_ = ln.Close()
+		return false
+	}
+	s.listeners = append(s.listeners, ln)
+	return true
+}
+
+func (s *Server) closeListeners() {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	s.stopped = true
+	for _, ln := range s.listeners {
+		_ = ln.Close()
+	}
+}
+
+func (s *Server) isStopped() bool {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	return s.stopped
 }
 
 // sessions is the smtp.Backend of the server.
