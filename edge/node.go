@@ -107,7 +107,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 		MaxTTL:        cfg.MaxTTL,
 		SweepInterval: cfg.SweepInterval,
 		EpochWindow:   cfg.EpochWindow,
-		Logger:        n.logger.With("component", "inbox"),
+		Logger:        n.logger.With("subsystem", "inbox"),
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open inbox store: %w", err), n.closeListeners())
@@ -115,7 +115,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.dir = directory.New(n.cp, cfg.Region, n.logger.With("component", "directory"))
+	n.dir = directory.New(n.cp, cfg.Region, n.logger.With("subsystem", "directory"))
 	n.serve(runCtx, code)
 	if err := n.dir.WaitReady(ctx); err != nil {
 		return nil, errors.Join(err, n.Shutdown(context.Background()))
@@ -206,31 +206,31 @@ func (n *Node) serve(ctx context.Context, code string) {
 		DataTimeout:             n.cfg.SMTPDataTimeout,
 		TLSCertFile:             n.cfg.SMTPTLSCert,
 		TLSKeyFile:              n.cfg.SMTPTLSKey,
-		Logger:                  n.logger.With("component", "smtp"),
+		Logger:                  n.logger.With("subsystem", "smtp"),
 	}, countingBackend{Backend: n.backend, metrics: n.metrics})
 	handler := api.New(api.Config{
 		OwnerCode:  code,
 		DefaultTTL: n.cfg.DefaultTTL,
 		MaxTTL:     n.cfg.MaxTTL,
-		Logger:     n.logger.With("component", "api"),
+		Logger:     n.logger.With("subsystem", "api"),
 		Ready:      n.dir.Ready,
 	}, n.inboxes, n.dir)
 	n.http = &http.Server{
-		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.logger.With("component", "forward"))),
+		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.logger.With("subsystem", "forward"))),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          redactingLogger(n.logger.With("component", "http")),
+		ErrorLog:          redactingLogger(n.logger.With("subsystem", "http")),
 	}
 	internal := &internalAPI{
 		clusterToken:   []byte(n.opts.ClusterToken),
 		inboxes:        n.inboxes,
 		public:         handler,
 		maxMessageSize: int64(n.cfg.MaxMessageSize),
-		logger:         n.logger.With("component", "internal"),
+		logger:         n.logger.With("subsystem", "internal"),
 	}
 	n.internal = &http.Server{
 		Handler:           n.internalHandler(internal.handler(n.dir.Ready)),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          redactingLogger(n.logger.With("component", "internal")),
+		ErrorLog:          redactingLogger(n.logger.With("subsystem", "internal")),
 	}
 	internalLn := n.internalLn
 	if n.internalTLS.server != nil {

@@ -18,7 +18,7 @@ import (
 func (n *Node) preparePublicTLS() error {
 	switch {
 	case n.cfg.HTTPTLSCert != "":
-		tc, err := tlsconf.FromFiles(n.cfg.HTTPTLSCert, n.cfg.HTTPTLSKey, n.logger.With("component", "https"))
+		tc, err := tlsconf.FromFiles(n.cfg.HTTPTLSCert, n.cfg.HTTPTLSKey, n.logger.With("subsystem", "https"))
 		if err != nil {
 			return fmt.Errorf("load edge.http_tls_cert and edge.http_tls_key: %w", err)
 		}
@@ -31,7 +31,7 @@ func (n *Node) preparePublicTLS() error {
 			CARoot:     n.cfg.ACMECARoot,
 			StorageDir: filepath.Join(n.opts.DataDir, "acme"),
 			ListenAddr: n.httpLn.Addr().String(),
-			Logger:     n.logger.With("component", "acme"),
+			Logger:     n.logger.With("subsystem", "acme"),
 		})
 		if err != nil {
 			return fmt.Errorf("prepare acme: %w", err)

@@ -83,6 +83,15 @@ func TestDev_SMTPRejectsBadInput(t *testing.T) {
 			}
 		}
 	})
+	t.Run("sender syntax", func(t *testing.T) {
+		d := dialSMTP(t, svc.smtpAddr())
+		for _, from := range []string{"<a@@b>", "<a..b@example.org>", "<a.@example.org>", "<a@example..org>"} {
+			if code, msg := d.send("MAIL FROM:" + from); code != 501 || !strings.HasPrefix(msg, "5.1.7") {
+				t.Errorf("MAIL FROM:%s = %d %s, want 501 5.1.7", from, code, msg)
+			}
+		}
+		d.expect("MAIL FROM:<>", 250)
+	})
 	t.Run("unknown mailbox and foreign domain", func(t *testing.T) {
 		d := dialSMTP(t, svc.smtpAddr())
 		d.expect("MAIL FROM:<s@sender.example.test>", 250)

@@ -12,6 +12,7 @@ var (
 	replyNoMailbox       = reply(550, 5, 1, 1, "No such mailbox")
 	replyDomainNotServed = reply(550, 5, 7, 1, "Relaying denied: this server accepts mail for its own domains only")
 	replyBadRecipient    = reply(501, 5, 1, 3, "Invalid recipient address syntax")
+	replyBadSender       = reply(501, 5, 1, 7, "Invalid sender address syntax")
 	replyTempFailure     = reply(451, 4, 3, 0, "Temporary failure, try again later")
 	replyAborted         = reply(451, 4, 4, 2, "Message transfer aborted")
 

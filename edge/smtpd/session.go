@@ -40,11 +40,13 @@ type session struct {
 // a broken sender address is no reason to reject mail.
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if arg, ok := s.conn.pathArgument("FROM:"); ok {
-		if m, _, err := address.ParseReversePath(arg); err == nil {
-			from = ""
-			if m != (address.Mailbox{}) {
-				from = m.String()
-			}
+		m, _, err := address.ParseReversePath(arg)
+		if err != nil {
+			return replyBadSender
+		}
+		from = ""
+		if m != (address.Mailbox{}) {
+			from = m.String()
 		}
 	}
 	s.mu.Lock()
