@@ -359,3 +359,52 @@ func TestOpen_LostKeyFile(t *testing.T) {
 		})
 	}
 }
+
+// TestExtend_DuringTransferMovesMessageToo extends an inbox into a later
+// epoch while a message streams in under the earlier one: the message must
+// follow the inbox, or it would be lost when the earlier key is destroyed.
+func TestExtend_DuringTransferMovesMessageToo(t *testing.T) {
+	for _, size := range []int{4 << 10, largeBody} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			h := &harness{t: t, dir: t.TempDir(), clock: newTestClock(), logs: &logBuffer{}, epochWindow: time.Second}
+			h.open()
+			t.Cleanup(func() { _ = h.svc.Close() })
+			ctx := context.Background()
+
+			address := uniqueAddress(t)
+			created := h.create(address, 2*time.Second)
+			body := randomBody(t, size)
+			env := inbox.Envelope{From: "bounce@sender.test", ReceivedAt: h.clock.Now()}
+			d, err := h.svc.BeginDelivery(ctx, env, []inbox.DeliveryRecipient{{Address: address, Original: address}})
+			if err != nil {
+				t.Fatalf("BeginDelivery: %v", err)
+			}
+			if _, err := d.Write(body[:size/2]); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			if _, err := h.authenticate(created.Token).Extend(ctx, time.Hour); err != nil {
+				t.Fatalf("Extend: %v", err)
+			}
+			if _, err := d.Write(body[size/2:]); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			if _, err := d.Commit(ctx, inbox.MessageMeta{Subject: "during extend"}); err != nil {
+				t.Fatalf("Commit: %v", err)
+			}
+
+			h.clock.Advance(3 * time.Second)
+			if _, err := h.svc.Sweep(ctx); err != nil {
+				t.Fatalf("Sweep: %v", err)
+			}
+			a := h.authenticate(created.Token)
+			summaries, err := a.Messages(ctx)
+			if err != nil || len(summaries) != 1 {
+				t.Fatalf("Messages: %d, %v; want the one delivered", len(summaries), err)
+			}
+			_, raw, err := a.Message(ctx, summaries[0].ID)
+			if err != nil || !bytes.Equal(raw, body) {
+				t.Errorf("message after the old epoch ended: %d bytes, %v; want the %d delivered", len(raw), err, len(body))
+			}
+		})
+	}
+}

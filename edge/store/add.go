@@ -37,15 +37,16 @@ func (s *Store) AddMessages(now time.Time, msgs []NewMessage) ([]bool, error) {
 	}
 
 	stored := make([]bool, len(msgs))
+	stale := make([]bool, len(msgs))
 	// Batch may call the function more than once, so it recomputes stored
 	// and puts only fixed keys and values.
 	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		for i, m := range msgs {
-			ok, err := putNewMessage(tx, now, m)
+			ok, moved, err := putNewMessage(tx, now, m)
 			if err != nil {
 				return err
 			}
-			stored[i] = ok
+			stored[i], stale[i] = ok, moved
 		}
 		return nil
 	})
@@ -63,7 +64,28 @@ func (s *Store) AddMessages(now time.Time, msgs []NewMessage) ([]bool, error) {
 			m.Body.Discard()
 		}
 	}
+	if err := s.catchUpEpochs(msgs, stale); err != nil {
+		return stored, fmt.Errorf("add messages: %w", err)
+	}
 	return stored, nil
+}
+
+// catchUpEpochs moves the inboxes of messages stored under an epoch their
+// inbox has left while the message streamed in (an extension during the
+// transfer). UpdateInbox re-seals every message not in the inbox's epoch,
+// and an extension committed after this point moves the message itself, so
+// no message stays behind in an epoch whose key will be destroyed.
+func (s *Store) catchUpEpochs(msgs []NewMessage, stale []bool) error {
+	for i, m := range msgs {
+		if !stale[i] {
+			continue
+		}
+		err := s.UpdateInbox(m.InboxID, func(*Inbox) error { return nil })
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // AddMessage stores a message and its sealed chunks in the inbox unless the
@@ -102,34 +124,33 @@ func (s *Store) AddMessage(inboxID []byte, now time.Time, m Message, chunks [][]
 // putNewMessage puts the record and the inline chunks of a message, and
 // reports false without writing when its inbox is gone or expired.
 //
-// NOTE: a message keeps the epoch its body writer was given. If the inbox
-// moved to another epoch while the message streamed in, the message stays
-// in the old epoch until the inbox moves again, and becomes unreadable
-// when the old epoch's key is destroyed.
-func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, error) {
+// A message keeps the epoch its body writer was given; the second result
+// reports that the inbox has moved to another epoch meanwhile, for
+// catchUpEpochs.
+func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, bool, error) {
 	in, err := getInbox(tx, m.InboxID)
 	if errors.Is(err, ErrNotFound) || (err == nil && !in.Live(now)) {
-		return false, nil
+		return false, false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 
 	records, chunks, err := createMailbox(tx, m.InboxID)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	record := m.Message
 	record.Chunks = m.Body.Chunks()
 	record.BodyInFile = m.Body.InFile()
 	record.Epoch = m.Body.epoch
 	if err := records.Put(record.ID, encodeMessage(sealRecordWith(m.Body.key, record))); err != nil {
-		return false, err
+		return false, false, err
 	}
 	err = m.Body.inlineChunks(func(index uint32, sealed []byte) error {
 		return chunks.Put(chunkKey(record.ID, index), sealed)
 	})
-	return err == nil, err
+	return err == nil, err == nil && record.Epoch != in.Epoch, err
 }
 
 func discardAll(msgs []NewMessage) {
