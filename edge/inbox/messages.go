@@ -46,11 +46,15 @@ func (a *Access) Messages(ctx context.Context) ([]MessageSummary, error) {
 		return nil, fmt.Errorf("list messages of inbox %s: %w", encodeID(a.id), err)
 	}
 
+	// A record that does not open (damaged on disk, or sealed under an epoch
+	// key that is gone) is left out and logged, so that it cannot hide the
+	// rest of the inbox; reading it by id still returns the error.
 	summaries := make([]MessageSummary, 0, len(records))
 	for _, m := range slices.Backward(records) {
 		summary, _, err := a.openMeta(m)
 		if err != nil {
-			return nil, fmt.Errorf("list messages of inbox %s: %w", encodeID(a.id), err)
+			a.s.log.Error("message left out of the listing", "inbox_id", encodeID(a.id), "message_id", encodeID(m.ID), "error", err)
+			continue
 		}
 		summaries = append(summaries, summary)
 	}
