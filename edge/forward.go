@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mayfly-mail/mayfly/controlplane/state"
+	"github.com/mayfly-mail/mayfly/edge/httpstatus"
 	"github.com/mayfly-mail/mayfly/edge/seal"
 )
 
@@ -74,13 +75,13 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := httpstatus.NewRecorder(w)
 	ctx := context.WithValue(r.Context(), forwardKey{}, forwardTarget{owner: owner, base: base})
 	f.proxy.ServeHTTP(rec, r.WithContext(ctx))
 	f.logger.Info("http request forwarded",
 		"method", r.Method,
 		"edge_id", owner.ID,
-		"status", rec.code(),
+		"status", rec.Code(),
 		"duration_ms", time.Since(start).Milliseconds())
 }
 

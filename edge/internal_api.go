@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mayfly-mail/mayfly/edge/api"
+	"github.com/mayfly-mail/mayfly/edge/httpstatus"
 	"github.com/mayfly-mail/mayfly/edge/inbox"
 )
 
@@ -71,7 +72,7 @@ func (h *internalAPI) requireClusterToken(next http.Handler) http.Handler {
 func logInternalRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := httpstatus.NewRecorder(w)
 		next.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
@@ -80,7 +81,7 @@ func logInternalRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		logger.Debug("internal http request",
 			"method", r.Method,
 			"route", route,
-			"status", rec.code(),
+			"status", rec.Code(),
 			"duration_ms", time.Since(start).Milliseconds())
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/mayfly-mail/mayfly/edge/httpstatus"
 	"github.com/mayfly-mail/mayfly/edge/inbox"
 	"github.com/mayfly-mail/mayfly/edge/metrics"
 )
@@ -52,35 +53,13 @@ func accessFrom(r *http.Request) *inbox.Access {
 	return r.Context().Value(accessKey).(*inbox.Access)
 }
 
-// statusRecorder remembers the status code a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
 // requestLog logs one line per request: method, route pattern (never the
 // raw path, which may hold an id), status, latency and a random id.
 func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := httpstatus.NewRecorder(w)
 			next.ServeHTTP(rec, r)
 
 			route := "unmatched"
@@ -88,14 +67,11 @@ func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				route = rctx.RoutePattern()
 				metrics.SetRoute(r.Context(), route)
 			}
-			if rec.status == 0 {
-				rec.status = http.StatusOK
-			}
 			logger.Info("http request",
 				"request_id", newRequestID(),
 				"method", r.Method,
 				"route", route,
-				"status", rec.status,
+				"status", rec.Code(),
 				"duration_ms", time.Since(start).Milliseconds())
 		})
 	}

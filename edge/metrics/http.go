@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/mayfly-mail/mayfly/edge/httpstatus"
 )
 
 // routeSlot carries the route pattern from the router, deep in the handler
@@ -41,10 +43,10 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		slot := &routeSlot{pattern: RouteUnmatched}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := httpstatus.NewRecorder(w)
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, slot)))
 
-		status := rec.code()
+		status := rec.Code()
 		m.requests.WithLabelValues(slot.pattern, methodLabel(r.Method), statusClass(status)).Inc()
 		m.durations.WithLabelValues(slot.pattern).Observe(time.Since(start).Seconds())
 		if r.Method == createMethod && slot.pattern == createRoute && status == http.StatusCreated {
@@ -70,35 +72,4 @@ func statusClass(status int) string {
 		return "other"
 	}
 	return strconv.Itoa(status/100) + "xx"
-}
-
-// statusRecorder remembers the status code a handler wrote. Unwrap lets
-// http.ResponseController reach the connection's Flush for streamed
-// replies.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-func (s *statusRecorder) code() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
 }
