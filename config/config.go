@@ -51,7 +51,10 @@ type Control struct {
 	// HeartbeatTimeout and ElectionTimeout tune Raft.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout"`
 	ElectionTimeout  time.Duration `mapstructure:"election_timeout"`
-	DNS              DNS           `mapstructure:"dns"`
+	// EdgeTimeout is the maximum age of an edge's last heartbeat before the
+	// leader marks it unhealthy and DNS leaves it out of MX.
+	EdgeTimeout time.Duration `mapstructure:"edge_timeout"`
+	DNS         DNS           `mapstructure:"dns"`
 }
 
 // DNS holds the settings every served zone shares.
@@ -170,6 +173,7 @@ func Default() Config {
 			DNSListen:        "127.0.0.1:1053",
 			HeartbeatTimeout: time.Second,
 			ElectionTimeout:  time.Second,
+			EdgeTimeout:      30 * time.Second,
 			DNS: DNS{
 				OpsZone:    "mayfly-ops.test",
 				Hostmaster: "hostmaster@mayfly-ops.test",

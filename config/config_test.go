@@ -179,3 +179,36 @@ func TestUnknownEnvironment(t *testing.T) {
 		t.Errorf("UnknownEnvironment = %v, want [MAYFLY_EDGE_SMTP_LITSEN]", got)
 	}
 }
+
+func TestLoad_EdgeTimeout(t *testing.T) {
+	cases := []struct{ name, value, wantErr string }{
+		{"default", "", ""},
+		{"valid", "45s", ""},
+		{"too short", "100ms", "control.edge_timeout"},
+		{"too long", "2h", "control.edge_timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.value != "" {
+				t.Setenv("MAYFLY_CONTROL_EDGE_TIMEOUT", tc.value)
+			}
+			cfg, err := Load(Source{})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got error %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			want := 30 * time.Second
+			if tc.value != "" {
+				want, _ = time.ParseDuration(tc.value)
+			}
+			if cfg.Control.EdgeTimeout != want {
+				t.Errorf("got edge timeout %s, want %s", cfg.Control.EdgeTimeout, want)
+			}
+		})
+	}
+}

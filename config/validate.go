@@ -71,6 +71,9 @@ func (c *Config) validateControl() error {
 	if err := checkDuration("control.election_timeout", ctl.ElectionTimeout, 10*time.Millisecond, time.Minute); err != nil {
 		return err
 	}
+	if err := checkDuration("control.edge_timeout", ctl.EdgeTimeout, time.Second, time.Hour); err != nil {
+		return err
+	}
 	return c.validateDNS()
 }
 

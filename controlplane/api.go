@@ -64,6 +64,7 @@ func (n *Node) routes() http.Handler {
 				r.Use(n.leaderOnly)
 				r.Post("/domains", n.addDomains)
 				r.Post("/domains/{name}/retire", n.retireDomain)
+				r.Post("/edges/{id}/drain", n.drainEdge)
 				r.Post("/cluster/remove", n.removePeer)
 				r.Post("/cluster/transfer-leadership", n.transferLeadership)
 				r.Get("/cluster/snapshot", n.saveSnapshot)

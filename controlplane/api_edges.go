@@ -37,6 +37,28 @@ func (n *Node) heartbeatEdge(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// drainEdge starts or stops draining an edge. The body is required, so
+// that an empty request cannot start a drain by accident.
+func (n *Node) drainEdge(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Draining *bool `json:"draining"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if req.Draining == nil {
+		writeError(w, http.StatusBadRequest, "invalid", `missing "draining": want a body such as {"draining": true}`)
+		return
+	}
+	e, err := n.SetEdgeDraining(r.Context(), chi.URLParam(r, "id"), *req.Draining)
+	if err != nil {
+		n.writeApplyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
 // edgeList returns every edge sorted by region, then id.
 func edgeList(s *state.State) []state.Edge {
 	out := make([]state.Edge, 0, len(s.Edges))

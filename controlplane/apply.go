@@ -145,6 +145,13 @@ func (n *Node) Heartbeat(ctx context.Context, id string) error {
 	return err
 }
 
+// SetEdgeDraining starts or stops draining an edge and returns its new
+// entry. An unknown edge gets a *fsm.RejectError of fsm.ErrEdgeNotFound.
+func (n *Node) SetEdgeDraining(ctx context.Context, id string, draining bool) (state.Edge, error) {
+	res, err := n.propose(ctx, fsm.TypeSetEdgeDraining, fsm.SetEdgeDraining{ID: id, Draining: draining})
+	return res.Edge, err
+}
+
 // RemoveEdge deletes an edge's entry and frees its owner code.
 func (n *Node) RemoveEdge(ctx context.Context, id string) error {
 	_, err := n.propose(ctx, fsm.TypeRemoveEdge, fsm.RemoveEdge{ID: id})

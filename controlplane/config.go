@@ -43,9 +43,17 @@ type Config struct {
 	// HeartbeatTimeout and ElectionTimeout are Raft's; zero means 1s.
 	HeartbeatTimeout time.Duration
 	ElectionTimeout  time.Duration
+	// EdgeTimeout is the maximum age of an edge's last heartbeat before the
+	// leader marks the edge unhealthy and DNS leaves it out of MX. Zero
+	// means DefaultEdgeTimeout.
+	EdgeTimeout time.Duration
 }
 
 const defaultRaftTimeout = time.Second
+
+// DefaultEdgeTimeout is the EdgeTimeout used when none is set: six missed
+// heartbeats at the edge's default interval of 5s.
+const DefaultEdgeTimeout = 30 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
@@ -56,6 +64,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ElectionTimeout == 0 {
 		c.ElectionTimeout = defaultRaftTimeout
+	}
+	if c.EdgeTimeout == 0 {
+		c.EdgeTimeout = DefaultEdgeTimeout
 	}
 	return c
 }
@@ -80,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.HeartbeatTimeout < 0 || c.ElectionTimeout < 0 {
 		return errors.New("invalid control-plane config: raft timeouts must not be negative")
+	}
+	if c.EdgeTimeout < 0 {
+		return fmt.Errorf("invalid control-plane config: edge timeout %s is negative", c.EdgeTimeout)
 	}
 	return nil
 }

@@ -7,8 +7,8 @@
 // stable store and raft/snapshots holds the two newest file snapshots.
 //
 // The HTTP API, under /v1, takes two bearer tokens. The operator token
-// guards the admin routes: domains list, add, show and retire, edges list,
-// and cluster status, peers, remove, transfer-leadership, snapshot and
+// guards the admin routes: domains list, add, show and retire, edges list
+// and drain, and cluster status, peers, remove, transfer-leadership, snapshot and
 // restore. The cluster token guards the routes that edges and other nodes
 // call: register, heartbeat, the blocking directory query, a node's local
 // status and its API URL announcement. Join takes either token. /healthz
@@ -21,4 +21,9 @@
 // the leader answers it with 503 and the code "not_leader". Reads come from
 // the local replica, and with ?consistent=true from the leader after it
 // confirms its leadership.
+//
+// The leader also runs the edge liveness loop: it marks an edge unhealthy
+// when its last heartbeat is older than Config.EdgeTimeout, and DNS leaves
+// unhealthy edges out of MX. The edge's next heartbeat makes it healthy
+// again.
 package controlplane

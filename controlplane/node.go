@@ -69,6 +69,7 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n.apiURL = advertisedAPIURL(cfg.APIAdvertise, n.apiAddr)
 	n.startAnnouncing()
+	n.startLiveness()
 	n.log.Info("control-plane node started", "node_id", cfg.NodeID,
 		"raft_addr", string(n.transport.LocalAddr()), "api_addr", addrString(n.apiAddr))
 	return n, nil

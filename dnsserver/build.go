@@ -93,11 +93,11 @@ func newZoneParams(s state.DNSSettings, logger *slog.Logger) zoneParams {
 }
 
 // regionMXHosts returns, for every region, the sorted distinct MX hosts of
-// its edges that are not draining.
+// its edges that are healthy and not draining.
 func regionMXHosts(st *state.State, logger *slog.Logger) map[string][]string {
 	out := map[string][]string{}
 	for _, e := range st.Edges {
-		if e.Draining || e.MXHost == "" {
+		if e.Draining || !e.Healthy || e.MXHost == "" {
 			continue
 		}
 		host, ok := validName(e.MXHost)
@@ -136,7 +136,8 @@ func buildPoolZone(origin string, d state.Domain, mxHosts []string, p zoneParams
 
 // buildOpsZone builds the operations zone: SOA, NS and the addresses of the
 // name-server hosts and edge MX hosts inside it. Draining edges keep their
-// addresses because senders may still hold their MX records in cache.
+// addresses, and so do unhealthy ones, because senders may still hold
+// their MX records in cache.
 func buildOpsZone(origin string, st *state.State, p zoneParams, logger *slog.Logger) *zone {
 	z := newZone(p.soa(origin, st.DNS.OpsSerial))
 	addNameServers(z, p)

@@ -8,7 +8,7 @@
 //     are not exposed). The apex has SOA, NS, MX and TXT "v=spf1 -all", and
 //     _dmarc.<domain> has TXT "v=DMARC1; p=reject". Active and retiring
 //     domains get one MX (preference 10) per distinct MX host of the
-//     non-draining edges of their region. Retired domains get the null MX
+//     healthy, non-draining edges of their region. Retired domains get the null MX
 //     "0 ." of RFC 7505. Every other name under a pool domain does not exist.
 //   - The operations zone (DNSSettings.OpsZone), when set: SOA and NS at the
 //     apex, and A/AAAA records for every name-server host and edge MX host

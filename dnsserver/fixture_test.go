@@ -9,7 +9,7 @@ import (
 )
 
 // The fixture: pool domains in three regions, edges with MX hosts inside
-// and outside the operations zone, and one draining edge.
+// and outside the operations zone, one draining edge and one unhealthy edge.
 const (
 	testOpsZone   = "mayfly-ops.test"
 	testTTL       = 3600
@@ -57,6 +57,10 @@ func testState() *state.State {
 	// but one MX record.
 	addEdge(st, state.Edge{ID: "local-3", Region: "local", MXHost: "B.MX." + testOpsZone + ".", Addrs: []string{"192.0.2.27"}})
 	addEdge(st, state.Edge{ID: "local-4", Region: "local", MXHost: "c.mx." + testOpsZone, Addrs: []string{"192.0.2.28"}, Draining: true})
+	addEdge(st, state.Edge{ID: "local-5", Region: "local", MXHost: "e.mx." + testOpsZone, Addrs: []string{"192.0.2.31"}})
+	unhealthy := st.Edges["local-5"]
+	unhealthy.Healthy = false
+	st.Edges["local-5"] = unhealthy
 	addEdge(st, state.Edge{ID: "eu-1", Region: "eu", MXHost: "mx.eu.example.net", Addrs: []string{"203.0.113.25"}})
 	for i := 1; i <= bigEdges; i++ {
 		addEdge(st, state.Edge{
@@ -77,7 +81,9 @@ func addDomain(st *state.State, name, region string, status state.DomainStatus, 
 	}
 }
 
+// addEdge adds a healthy edge.
 func addEdge(st *state.State, e state.Edge) {
 	e.OwnerCode = e.ID
+	e.Healthy = true
 	st.Edges[e.ID] = e
 }

@@ -92,6 +92,11 @@ func TestServer_Answers(t *testing.T) {
 			answer: []string{"c.mx.mayfly-ops.test. 3600 IN A 192.0.2.28"},
 		},
 		{
+			name: "A of unhealthy edge kept", qname: "e.mx.mayfly-ops.test.", qtype: dns.TypeA,
+			wantAA: true,
+			answer: []string{"e.mx.mayfly-ops.test. 3600 IN A 192.0.2.31"},
+		},
+		{
 			name: "pool domain SOA", qname: "mayfly.test.", qtype: dns.TypeSOA,
 			wantAA: true,
 			answer: []string{mayflySOA},

@@ -214,6 +214,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		MaxTTL:     n.cfg.MaxTTL,
 		Logger:     n.logger.With("subsystem", "api"),
 		Ready:      n.dir.Ready,
+		Draining:   n.draining,
 	}, n.inboxes, n.dir)
 	n.http = &http.Server{
 		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.logger.With("subsystem", "forward"))),
@@ -264,6 +265,13 @@ func (n *Node) goRun(f func()) {
 		defer n.wg.Done()
 		f()
 	}()
+}
+
+// draining reports whether this edge's entry in its directory copy is
+// marked draining. Before the first directory arrives it reports false.
+func (n *Node) draining() bool {
+	e, ok := n.dir.EdgeByID(n.opts.NodeID)
+	return ok && e.Draining
 }
 
 // heartbeat tells the control plane the edge is alive until ctx is done.

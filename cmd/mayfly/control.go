@@ -135,6 +135,7 @@ func startControl(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		Logger:              logger.With("component", "control"),
 		HeartbeatTimeout:    cfg.Control.HeartbeatTimeout,
 		ElectionTimeout:     cfg.Control.ElectionTimeout,
+		EdgeTimeout:         cfg.Control.EdgeTimeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start control plane: %w", err)

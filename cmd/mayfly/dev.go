@@ -196,6 +196,7 @@ func (s *devService) startControl(ctx context.Context) error {
 		Logger:           s.logger.With("component", "control"),
 		HeartbeatTimeout: s.cfg.Control.HeartbeatTimeout,
 		ElectionTimeout:  s.cfg.Control.ElectionTimeout,
+		EdgeTimeout:      s.cfg.Control.EdgeTimeout,
 	})
 	if err != nil {
 		return fmt.Errorf("start control plane: %w", err)

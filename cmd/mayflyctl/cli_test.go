@@ -232,6 +232,10 @@ func TestCLI_DomainsAndInboxes(t *testing.T) {
 		}
 	})
 
+	t.Run("edges drain and undo", func(t *testing.T) {
+		testEdgeDrain(t, bin, dev)
+	})
+
 	t.Run("missing inbox token", func(t *testing.T) {
 		_, errOut, code := dev.ctl(t, bin, []string{"MAYFLY_INBOX_TOKEN="}, "inbox", "read")
 		if code == 0 || !strings.Contains(errOut, "MAYFLY_INBOX_TOKEN") {

@@ -19,11 +19,20 @@ const clusterTestToken = "operator-secret-token"
 // loopback and waits until it leads and has announced its API URL.
 func startControlNode(t *testing.T) *controlplane.Node {
 	t.Helper()
-	n, err := controlplane.Open(controlplane.Config{
+	return startControlNodeWith(t, func(*controlplane.Config) {})
+}
+
+// startControlNodeWith is startControlNode with a config that edit changes
+// first.
+func startControlNodeWith(t *testing.T, edit func(*controlplane.Config)) *controlplane.Node {
+	t.Helper()
+	cfg := controlplane.Config{
 		NodeID: "node-1", DataDir: t.TempDir(), RaftListen: "127.0.0.1:0", APIListen: "127.0.0.1:0",
 		Bootstrap: true, OperatorToken: clusterTestToken, ClusterToken: "cluster-secret-token",
 		Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	edit(&cfg)
+	n, err := controlplane.Open(cfg)
 	if err != nil {
 		t.Fatalf("open node: %v", err)
 	}

@@ -1,6 +1,6 @@
 // Command mayflyctl is the admin and scripting CLI of Mayfly. Operator
-// commands (domains) talk to the control-plane API; inbox commands talk to
-// an edge's public API.
+// commands (domains, cluster, edges) talk to the control-plane API, and
+// inbox commands talk to an edge's public API.
 package main
 
 import (

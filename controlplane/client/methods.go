@@ -46,6 +46,15 @@ func (c *Client) Edges(ctx context.Context) ([]state.Edge, error) {
 	return resp.Edges, err
 }
 
+// DrainEdge starts or stops draining an edge and returns its new entry. An
+// unknown edge gets an *APIError with code "edge_not_found".
+func (c *Client) DrainEdge(ctx context.Context, id string, draining bool) (state.Edge, error) {
+	var e state.Edge
+	path := "/v1/edges/" + url.PathEscape(id) + "/drain"
+	err := c.do(ctx, "POST", path, wire.DrainRequest{Draining: draining}, &e)
+	return e, err
+}
+
 // ClusterStatus returns the Raft cluster status as seen by the node that
 // handled the request.
 func (c *Client) ClusterStatus(ctx context.Context) (wire.ClusterStatus, error) {

@@ -23,6 +23,8 @@ const (
 	TypeRegisterEdge    CommandType = "register_edge"
 	TypeHeartbeatEdge   CommandType = "heartbeat_edge"
 	TypeRemoveEdge      CommandType = "remove_edge"
+	TypeSetEdgeHealth   CommandType = "set_edge_health"
+	TypeSetEdgeDraining CommandType = "set_edge_draining"
 	TypeSetDNSSettings  CommandType = "set_dns_settings"
 	TypeSetMember       CommandType = "set_member"
 	TypeRemoveMember    CommandType = "remove_member"
@@ -43,7 +45,7 @@ type Command struct {
 type Result struct {
 	// Domains holds the domains a domain command named, in their new state.
 	Domains []state.Domain
-	// Edge is the edge a register or heartbeat command named, in its new state.
+	// Edge is the edge an edge command named, in its new state.
 	Edge state.Edge
 }
 
@@ -78,6 +80,10 @@ func newBody(typ CommandType) (command, bool) {
 		return new(HeartbeatEdge), true
 	case TypeRemoveEdge:
 		return new(RemoveEdge), true
+	case TypeSetEdgeHealth:
+		return new(SetEdgeHealth), true
+	case TypeSetEdgeDraining:
+		return new(SetEdgeDraining), true
 	case TypeSetDNSSettings:
 		return new(SetDNSSettings), true
 	case TypeSetMember:

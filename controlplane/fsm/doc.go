@@ -18,6 +18,8 @@
 //   - register_edge: RegisterEdge
 //   - heartbeat_edge: HeartbeatEdge
 //   - remove_edge: RemoveEdge
+//   - set_edge_health: SetEdgeHealth
+//   - set_edge_draining: SetEdgeDraining
 //   - set_dns_settings: SetDNSSettings
 //   - set_member: SetMember
 //   - remove_member: RemoveMember
@@ -38,10 +40,12 @@
 // A domain's Serial goes up by one with every committed change to what its
 // zone answers: adding the domain, changing its status, registering or
 // removing an edge of its region, or changing such an edge's MX host or
-// addresses, while the domain's MX points at the edges. A change to the DNS
+// addresses, while the domain's MX points at the edges. An edge entering or
+// leaving MX (by its health or draining flag) counts too. A change to the DNS
 // settings bumps every domain and DNS.OpsSerial. A change to an edge's MX
 // host or addresses also bumps DNS.OpsSerial, because the operations zone
-// holds the A and AAAA records of the MX hosts. A heartbeat bumps nothing.
+// holds the A and AAAA records of the MX hosts. A heartbeat bumps nothing
+// unless it brings an unhealthy edge back.
 //
 // # Snapshots
 //

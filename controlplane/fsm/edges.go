@@ -11,7 +11,7 @@ import (
 // RegisterEdge is the body of register_edge. A new edge gets the first
 // free owner code. Registering an id again updates the entry but keeps its
 // owner code, registration time and draining flag. Either way the
-// registration counts as a heartbeat.
+// registration counts as a heartbeat and marks the edge healthy.
 type RegisterEdge wire.EdgeRegistration
 
 func (c *RegisterEdge) normalize() error {
@@ -42,6 +42,7 @@ func (c *RegisterEdge) apply(t *txn) (Result, error) {
 		InternalURL:   c.InternalURL,
 		RegisteredAt:  t.at,
 		LastHeartbeat: t.at,
+		Healthy:       true,
 	}
 	if exists {
 		e.OwnerCode, e.RegisteredAt, e.Draining = old.OwnerCode, old.RegisteredAt, old.Draining
@@ -66,23 +67,32 @@ func (c *RegisterEdge) apply(t *txn) (Result, error) {
 }
 
 // bumpEdgeChange bumps the serials of the zones whose records change when
-// an edge's entry goes from old to e.
+// an edge's entry goes from old to e. The operations zone holds the
+// addresses of every edge, draining or not, so only a new MX host or new
+// addresses change it.
 func bumpEdgeChange(s *state.State, old, e state.Edge) {
-	mxChanged := old.MXHost != e.MXHost || !slices.Equal(old.Addrs, e.Addrs)
+	addrsChanged := old.MXHost != e.MXHost || !slices.Equal(old.Addrs, e.Addrs)
+	inMXChanged := inMX(old) != inMX(e)
 	if old.Region != e.Region {
 		bumpRegion(s, old.Region)
 		bumpRegion(s, e.Region)
-	} else if mxChanged {
+	} else if addrsChanged || inMXChanged {
 		bumpRegion(s, e.Region)
 	}
-	if mxChanged {
+	if addrsChanged {
 		s.DNS.OpsSerial++
 	}
 }
 
+// inMX reports whether the MX records of the edge's region name the edge.
+func inMX(e state.Edge) bool {
+	return e.Healthy && !e.Draining
+}
+
 // HeartbeatEdge is the body of heartbeat_edge: it records that the edge
-// was alive at At, or at the command's time when At is zero. An older At
-// than the one recorded leaves the entry as it is.
+// was alive at At, or at the command's time when At is zero, and marks an
+// unhealthy edge healthy again. An older At than the one recorded leaves
+// the entry as it is.
 type HeartbeatEdge struct {
 	ID string    `json:"id"`
 	At time.Time `json:"at"`
@@ -101,10 +111,14 @@ func (c *HeartbeatEdge) apply(t *txn) (Result, error) {
 	if at.IsZero() {
 		at = t.at
 	}
-	if at.After(e.LastHeartbeat) {
-		e.LastHeartbeat = at
-		t.write().Edges[c.ID] = e
+	if !at.After(e.LastHeartbeat) {
+		return Result{Edge: e}, nil
 	}
+	old := e
+	e.LastHeartbeat, e.Healthy = at, true
+	s := t.write()
+	s.Edges[c.ID] = e
+	bumpEdgeChange(s, old, e)
 	return Result{Edge: e}, nil
 }
 

@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mayfly-mail/mayfly/controlplane/state"
 )
@@ -63,6 +64,30 @@ func TestSerials_Bumps(t *testing.T) {
 			steps:  []step{{TypeRemoveEdge, RemoveEdge{ID: "edge-1"}}},
 			want:   map[string]uint32{"active.test": 1},
 			wantOp: 1,
+		},
+		{
+			name:  "unhealthy edge bumps region only",
+			steps: []step{{TypeSetEdgeHealth, markUnhealthy("edge-1")}},
+			want:  map[string]uint32{"active.test": 1},
+		},
+		{
+			name:  "health judged on an older heartbeat bumps nothing",
+			steps: []step{{TypeSetEdgeHealth, SetEdgeHealth{ID: "edge-1", Healthy: false}}},
+		},
+		{
+			name:  "heartbeat of unhealthy edge bumps region again",
+			steps: []step{{TypeSetEdgeHealth, markUnhealthy("edge-1")}, {TypeHeartbeatEdge, HeartbeatEdge{ID: "edge-1", At: farFuture.Add(time.Second)}}},
+			want:  map[string]uint32{"active.test": 2},
+		},
+		{
+			name:  "draining bumps region only, once",
+			steps: []step{{TypeSetEdgeDraining, SetEdgeDraining{ID: "edge-1", Draining: true}}, {TypeSetEdgeDraining, SetEdgeDraining{ID: "edge-1", Draining: true}}},
+			want:  map[string]uint32{"active.test": 1},
+		},
+		{
+			name:  "drain then undo bumps region twice",
+			steps: []step{{TypeSetEdgeDraining, SetEdgeDraining{ID: "edge-1", Draining: true}}, {TypeSetEdgeDraining, SetEdgeDraining{ID: "edge-1"}}},
+			want:  map[string]uint32{"active.test": 2},
 		},
 		{
 			name:  "status change bumps that domain",

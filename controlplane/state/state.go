@@ -9,6 +9,8 @@
 package state
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -71,7 +73,24 @@ type Edge struct {
 	OwnerCode     string    `json:"owner_code"`
 	RegisteredAt  time.Time `json:"registered_at"`
 	LastHeartbeat time.Time `json:"last_heartbeat"`
-	Draining      bool      `json:"draining"`
+	// Draining keeps the edge out of MX and stops it from creating inboxes,
+	// while the inboxes it owns keep working.
+	Draining bool `json:"draining"`
+	// Healthy is false while the edge's last heartbeat is older than the
+	// leader's edge timeout. An unhealthy edge is left out of MX.
+	Healthy bool `json:"healthy"`
+}
+
+// UnmarshalJSON decodes an edge and treats a missing "healthy" as true, so
+// that a snapshot written before the field existed restores live edges.
+func (e *Edge) UnmarshalJSON(data []byte) error {
+	type plain Edge
+	decoded := plain{Healthy: true}
+	if err := json.Unmarshal(data, &decoded); err != nil {
+		return fmt.Errorf("decode edge: %w", err)
+	}
+	*e = Edge(decoded)
+	return nil
 }
 
 // NameServer is an authoritative name server of the pool zones.

@@ -39,6 +39,12 @@ type EdgesResponse struct {
 	Edges []state.Edge `json:"edges"`
 }
 
+// DrainRequest is the body of POST /v1/edges/{id}/drain, which replies
+// with the edge's new state.Edge entry.
+type DrainRequest struct {
+	Draining bool `json:"draining"`
+}
+
 // EdgeRegistration is the body of POST /v1/edges/register. Registering
 // again with the same ID updates the entry and keeps its owner code.
 type EdgeRegistration struct {

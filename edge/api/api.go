@@ -44,6 +44,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// Ready reports whether the edge can serve requests now, for /readyz.
 	Ready func() bool
+	// Draining reports whether an operator is draining this edge, which
+	// then creates no inboxes. Nil means never.
+	Draining func() bool
 }
 
 // Maximum size of a JSON request body.

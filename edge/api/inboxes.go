@@ -18,6 +18,12 @@ import (
 const createAttempts = 3
 
 func (a *API) createInbox(w http.ResponseWriter, r *http.Request) {
+	// A draining edge is on its way out, so it takes on no new inboxes
+	// while the ones it owns keep working until they expire.
+	if a.cfg.Draining != nil && a.cfg.Draining() {
+		writeError(w, http.StatusServiceUnavailable, "draining", "this edge is draining and creates no new inboxes; create the inbox at another edge")
+		return
+	}
 	var req apitypes.CreateInbox
 	if err := decodeBody(w, r, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())

@@ -126,6 +126,21 @@ func (w *Watcher) EdgeByOwnerCode(code string) (state.Edge, bool) {
 	return state.Edge{}, false
 }
 
+// EdgeByID returns the region's edge with this node id, such as this
+// edge's own entry.
+func (w *Watcher) EdgeByID(id string) (state.Edge, bool) {
+	dir := w.current.Load()
+	if dir == nil {
+		return state.Edge{}, false
+	}
+	for _, e := range dir.Edges {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return state.Edge{}, false
+}
+
 // ActiveDomains returns the names of the region's active domains, sorted.
 func (w *Watcher) ActiveDomains() []string {
 	dir := w.current.Load()
