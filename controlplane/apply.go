@@ -58,7 +58,7 @@ func (n *Node) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
 func (n *Node) notLeaderError() error {
 	_, leader := n.raft.LeaderWithID()
 	if leader == "" {
-		return fmt.Errorf("%w: the cluster has no leader now", ErrNotLeader)
+		return fmt.Errorf("%w: this node has no current leader, because it cannot reach a quorum of voters or an election is under way", ErrNotLeader)
 	}
 	return fmt.Errorf("%w: send writes to node %s", ErrNotLeader, leader)
 }

@@ -44,11 +44,19 @@ func freeAddr(t *testing.T) string {
 // through node-2, a follower, and waits until all three replicate.
 func startCluster(t *testing.T) *testCluster {
 	t.Helper()
+	return startClusterWith(t, func(int, *Config) {})
+}
+
+// startClusterWith is startCluster with configure applied to the
+// configuration of node i before the node first starts.
+func startClusterWith(t *testing.T, configure func(i int, cfg *Config)) *testCluster {
+	t.Helper()
 	c := &testCluster{t: t}
 	for i, id := range []string{"node-1", "node-2", "node-3"} {
 		cfg := clusterConfig(t, id, i == 0)
 		cfg.RejectExistingState = true
 		cfg.RaftListen, cfg.APIListen = freeAddr(t), freeAddr(t)
+		configure(i, &cfg)
 		c.configs = append(c.configs, cfg)
 		c.nodes = append(c.nodes, nil)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // Config configures a Node.
@@ -47,6 +49,12 @@ type Config struct {
 	// leader marks the edge unhealthy and DNS leaves it out of MX. Zero
 	// means DefaultEdgeTimeout.
 	EdgeTimeout time.Duration
+
+	// raftLayer, when set, replaces the TCP stream layer that the Raft
+	// transport would open on RaftListen, and its Addr is the address the
+	// node advertises. Only tests in this package set it, to put a
+	// fault-injecting network between nodes.
+	raftLayer raft.StreamLayer
 }
 
 const defaultRaftTimeout = time.Second

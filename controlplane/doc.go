@@ -18,8 +18,11 @@
 // API URL, which every node keeps in the replicated state (state.Members),
 // with the caller's own Authorization header, and returns the leader's
 // reply. A forwarded request is never forwarded again: a node that is not
-// the leader answers it with 503 and the code "not_leader". Reads come from
-// the local replica, and with ?consistent=true from the leader after it
+// the leader answers it with 503 and the code "not_leader". A node with no
+// current leader, because it is cut off from a quorum of voters or an
+// election is under way, rejects a write or a consistent read with 503
+// and the code "no_leader", and proposes nothing. Reads come from the
+// local replica, and with ?consistent=true from the leader after it
 // confirms its leadership.
 //
 // The leader also runs the edge liveness loop: it marks an edge unhealthy

@@ -29,9 +29,13 @@ const forwardTimeout = 30 * time.Second
 // token does not grant.
 var forwardedHeaders = []string{"Authorization", "Content-Type", "Accept"}
 
-// errLeaderUnknown is returned by leaderURL when the cluster has no leader
-// or the leader has not announced its API URL yet.
-var errLeaderUnknown = errors.New("the leader's API URL is not known yet")
+var (
+	// errNoLeader is returned by leaderURL when this node has no current leader.
+	errNoLeader = errors.New("this node has no current leader, because it cannot reach a quorum of voters or an election is under way")
+	// errLeaderUnannounced is returned by leaderURL when the leader has
+	// not announced its API URL yet.
+	errLeaderUnannounced = errors.New("the leader has not announced its API URL yet")
+)
 
 // advertisedAPIURL returns the configured advertise URL, or http:// and
 // the bound address when that is a concrete address.
@@ -76,11 +80,11 @@ func (n *Node) consistentReads(next http.Handler) http.Handler {
 func (n *Node) leaderURL() (string, error) {
 	_, id := n.raft.LeaderWithID()
 	if id == "" {
-		return "", fmt.Errorf("%w: the cluster has no leader now", errLeaderUnknown)
+		return "", errNoLeader
 	}
 	m, ok := n.State().Members[string(id)]
 	if !ok {
-		return "", fmt.Errorf("%w: node %s has not announced it", errLeaderUnknown, id)
+		return "", fmt.Errorf("leader %s: %w", id, errLeaderUnannounced)
 	}
 	return m.APIURL, nil
 }
@@ -93,6 +97,12 @@ func (n *Node) forwardToLeader(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target, err := n.leaderURL()
+	if errors.Is(err, errNoLeader) {
+		// A node cut off from the quorum ends up here, so the reply names
+		// that cause rather than a missing URL.
+		writeError(w, http.StatusServiceUnavailable, "no_leader", fmt.Sprintf("this node is not the leader and cannot forward: %s. Retry later or through another node", err))
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "not_leader", fmt.Sprintf("this node is not the leader and cannot forward: %s", err))
 		return

@@ -74,6 +74,10 @@ func (n *Node) startRaft() error {
 }
 
 func (n *Node) openTransport(logger *hclogAdapter) error {
+	if n.cfg.raftLayer != nil {
+		n.transport = raft.NewNetworkTransportWithLogger(n.cfg.raftLayer, transportPoolSize, transportTimeout, logger.Named("net"))
+		return nil
+	}
 	var advertise net.Addr
 	if n.cfg.RaftAdvertise != "" {
 		addr, err := net.ResolveTCPAddr("tcp", n.cfg.RaftAdvertise)
