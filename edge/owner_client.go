@@ -28,7 +28,9 @@ const (
 	ownerDialTimeout = 5 * time.Second
 	// ownerReplyTimeout bounds the wait for an owner's reply header after
 	// the whole request is sent, which for a delivery includes the fsync.
-	ownerReplyTimeout = 30 * time.Second
+	// It is above the 60 s a forwarded listing may be held open for new
+	// mail (GET /api/v1/inbox/messages?wait=60s).
+	ownerReplyTimeout = 75 * time.Second
 	// recipientCheckTimeout bounds one RCPT check at the owner, well below
 	// the 5 minutes a sender waits for the RCPT reply (RFC 5321 §4.5.3.2).
 	recipientCheckTimeout = 10 * time.Second

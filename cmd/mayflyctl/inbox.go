@@ -16,8 +16,15 @@ import (
 // exitTimeout is the exit status of `inbox wait` when no message came.
 const exitTimeout = 2
 
-// pollInterval is how often `inbox wait` lists the inbox.
-const pollInterval = 500 * time.Millisecond
+// maxServerWait is how long one request asks the edge to hold the listing.
+// The edge allows 60s, but an edge that forwards the request to the
+// inbox's owner gives up on the reply after 30s, so each request stays
+// below that and the command asks again.
+const maxServerWait = 25 * time.Second
+
+// waitMargin leaves time for the edge's empty reply to arrive before the
+// command's own timeout cancels the request.
+const waitMargin = 300 * time.Millisecond
 
 func newInboxCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "inbox", Short: "Create an inbox and read its mail, for scripts"}
@@ -49,22 +56,38 @@ func inboxNew(g *globals) *cobra.Command {
 	return cmd
 }
 
-// waitFilter selects the message `inbox wait` waits for.
-type waitFilter struct {
-	from    string
-	subject string
+// waitOptions select the message `inbox wait` waits for and what it prints.
+type waitOptions struct {
+	query apitypes.MessageQuery
+	// code and link print only the first one-time code or verification
+	// link, and skip messages that have none.
+	code bool
+	link bool
 }
 
-func (f waitFilter) matches(m apitypes.MessageSummary) bool {
-	return containsFold(m.From, f.from) && containsFold(m.Subject, f.subject)
+// accepts reports whether m is the message to print.
+func (o waitOptions) accepts(m apitypes.Message) bool {
+	switch {
+	case o.code:
+		return len(m.Codes) > 0
+	case o.link:
+		_, ok := firstVerificationLink(m)
+		return ok
+	}
+	return true
 }
 
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+func firstVerificationLink(m apitypes.Message) (apitypes.Link, bool) {
+	for _, l := range m.Links {
+		if l.Verification {
+			return l, true
+		}
+	}
+	return apitypes.Link{}, false
 }
 
 func inboxWait(g *globals) *cobra.Command {
-	var filter waitFilter
+	var opts waitOptions
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "wait",
@@ -77,40 +100,87 @@ func inboxWait(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			msg, err := waitForMessage(ctx, client.New(g.edge), token, filter)
+			msg, err := waitForMessage(ctx, client.New(g.edge), token, opts)
 			if errors.Is(err, context.DeadlineExceeded) {
 				return &exitError{code: exitTimeout, err: fmt.Errorf("no matching message within %s", timeout)}
 			}
 			if err != nil {
 				return err
 			}
-			return g.printMessage(cmd, msg)
+			return g.printWaited(cmd, msg, opts)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to wait")
-	cmd.Flags().StringVar(&filter.from, "from", "", "only a message whose From contains this text (case-insensitive)")
-	cmd.Flags().StringVar(&filter.subject, "subject", "", "only a message whose subject contains this text (case-insensitive)")
+	cmd.Flags().StringVar(&opts.query.From, "from", "", "only a message whose From contains this text (case-insensitive)")
+	cmd.Flags().StringVar(&opts.query.Subject, "subject", "", "only a message whose subject contains this text (case-insensitive)")
+	cmd.Flags().BoolVar(&opts.code, "code", false, "wait for a message with a one-time code and print only the first code")
+	cmd.Flags().BoolVar(&opts.link, "link", false, "wait for a message with a verification link and print only the first such link")
+	cmd.MarkFlagsMutuallyExclusive("code", "link")
 	return cmd
 }
 
-// waitForMessage polls the inbox until a matching message is there.
-func waitForMessage(ctx context.Context, c *client.Client, token string, f waitFilter) (apitypes.Message, error) {
+// waitForMessage asks the edge to hold the listing until a message passes
+// the filters, and repeats until one is accepted or ctx ends. Each round
+// asks only for messages newer than those already looked at.
+func waitForMessage(ctx context.Context, c *client.Client, token string, opts waitOptions) (apitypes.Message, error) {
+	deadline, hasDeadline := ctx.Deadline()
+	q := opts.query
 	for {
-		msgs, err := c.Messages(ctx, token)
+		q.Wait = maxServerWait
+		if hasDeadline {
+			q.Wait = min(q.Wait, time.Until(deadline)-waitMargin).Truncate(time.Millisecond)
+		}
+		if q.Wait <= 0 {
+			return apitypes.Message{}, context.DeadlineExceeded
+		}
+		msgs, err := c.QueryMessages(ctx, token, q)
 		if err != nil {
 			return apitypes.Message{}, err
 		}
-		for _, m := range msgs {
-			if f.matches(m) {
-				return c.Message(ctx, token, m.ID)
-			}
+		msg, ok, err := firstAccepted(ctx, c, token, msgs, opts)
+		if err != nil || ok {
+			return msg, err
 		}
-		select {
-		case <-ctx.Done():
-			return apitypes.Message{}, ctx.Err()
-		case <-time.After(pollInterval):
+		if len(msgs) > 0 {
+			q.After = msgs[0].ID
 		}
 	}
+}
+
+// firstAccepted reads the listed messages, newest first, and returns the
+// first that opts accepts.
+func firstAccepted(ctx context.Context, c *client.Client, token string, msgs []apitypes.MessageSummary, opts waitOptions) (apitypes.Message, bool, error) {
+	for _, m := range msgs {
+		msg, err := c.Message(ctx, token, m.ID)
+		if err != nil {
+			return apitypes.Message{}, false, err
+		}
+		if opts.accepts(msg) {
+			return msg, true, nil
+		}
+	}
+	return apitypes.Message{}, false, nil
+}
+
+// printWaited prints the message, or with --code or --link only the code
+// or link, as JSON with --output json.
+func (g *globals) printWaited(cmd *cobra.Command, m apitypes.Message, opts waitOptions) error {
+	var value any
+	var text string
+	switch {
+	case opts.code:
+		value, text = m.Codes[0], m.Codes[0].Value
+	case opts.link:
+		link, _ := firstVerificationLink(m)
+		value, text = link, link.URL
+	default:
+		return g.printMessage(cmd, m)
+	}
+	if g.output == "json" {
+		return printJSON(cmd.OutOrStdout(), value)
+	}
+	_, err := fmt.Fprintln(cmd.OutOrStdout(), text)
+	return err
 }
 
 func inboxRead(g *globals) *cobra.Command {

@@ -12,12 +12,25 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/mayfly-mail/mayfly/edge/apitypes"
+	"github.com/mayfly-mail/mayfly/edge/extract"
 	"github.com/mayfly-mail/mayfly/edge/inbox"
 	"github.com/mayfly-mail/mayfly/edge/mime"
 )
 
+// listMessages lists the messages that pass the query's filters, newest
+// first. With wait, it holds the request until one arrives or the wait
+// ends, and then replies with an empty list.
 func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
-	msgs, err := accessFrom(r).Messages(r.Context())
+	q, err := parseMessageQuery(r.URL.Query())
+	if err != nil {
+		writeQueryError(w, err)
+		return
+	}
+	msgs, err := waitForMessages(r.Context(), accessFrom(r), q)
+	if r.Context().Err() != nil {
+		a.cfg.Logger.Debug("list messages ended early: the client went away")
+		return
+	}
 	if err != nil {
 		a.accessError(w, "list messages", err)
 		return
@@ -83,10 +96,20 @@ func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message 
 		Text:         m.Text,
 		HTML:         mime.ResolveContentIDs(m.HTML, m.Attachments, attachmentPath(s.ID)),
 		Attachments:  make([]apitypes.Attachment, 0, len(m.Attachments)),
+		Codes:        []apitypes.Code{},
+		Links:        []apitypes.Link{},
 	}
 	if !m.Headers.Date.IsZero() {
 		date := m.Headers.Date
 		d.Date = &date
+	}
+	// Codes and links come from the parsed bodies on every read and are
+	// never stored, so the store holds no more plaintext than the message.
+	for _, c := range extract.Codes(m.Text, m.HTML) {
+		d.Codes = append(d.Codes, apitypes.Code{Value: c.Value})
+	}
+	for _, l := range extract.Links(m.Text, m.HTML) {
+		d.Links = append(d.Links, apitypes.Link{URL: l.URL, Verification: l.Verification})
 	}
 	for _, att := range m.Attachments {
 		d.Attachments = append(d.Attachments, apitypes.Attachment{

@@ -76,8 +76,36 @@ type Attachment struct {
 	Inline      bool   `json:"inline"`
 }
 
+// MessageQuery holds the query parameters of GET /api/v1/inbox/messages.
+// The zero value lists every message at once.
+type MessageQuery struct {
+	// After keeps only messages newer than the message with this id.
+	After string
+	// From and Subject keep only messages whose From or subject contains
+	// them, ignoring case.
+	From    string
+	Subject string
+	// Wait holds the request until a matching message arrives, for at
+	// most this long (60s at most); 0 means reply at once.
+	Wait time.Duration
+}
+
+// Code is a one-time code found in a message.
+type Code struct {
+	Value string `json:"value"`
+}
+
+// Link is an http or https link found in a message.
+type Link struct {
+	URL string `json:"url"`
+	// Verification is true for a link that looks like it verifies an
+	// address, activates an account, resets a password or signs in.
+	Verification bool `json:"verification"`
+}
+
 // Message is the reply to GET /api/v1/inbox/messages/{id}: the headers of
-// interest, the text, the sanitized HTML and the attachment list.
+// interest, the text, the sanitized HTML, the attachment list, and the
+// one-time codes and links found in the bodies when the message is read.
 type Message struct {
 	ID         string    `json:"id"`
 	ReceivedAt time.Time `json:"received_at"`
@@ -96,4 +124,6 @@ type Message struct {
 	Text        string       `json:"text"`
 	HTML        string       `json:"html"`
 	Attachments []Attachment `json:"attachments"`
+	Codes       []Code       `json:"codes"`
+	Links       []Link       `json:"links"`
 }

@@ -41,10 +41,14 @@ type Client struct {
 	http *http.Client
 }
 
+// requestTimeout bounds every request. It is longer than the edge's
+// longest wait for messages, 60s, so that a held listing can end on its own.
+const requestTimeout = 90 * time.Second
+
 // New returns a client for the edge at baseURL, such as
 // http://127.0.0.1:8080.
 func New(baseURL string) *Client {
-	return &Client{base: strings.TrimSuffix(baseURL, "/"), http: &http.Client{Timeout: time.Minute}}
+	return &Client{base: strings.TrimSuffix(baseURL, "/"), http: &http.Client{Timeout: requestTimeout}}
 }
 
 // Domains returns the domains a new address can use.
@@ -84,6 +88,28 @@ func (c *Client) DeleteInbox(ctx context.Context, token string) error {
 func (c *Client) Messages(ctx context.Context, token string) ([]apitypes.MessageSummary, error) {
 	var out apitypes.Messages
 	err := c.do(ctx, http.MethodGet, "/api/v1/inbox/messages", token, nil, &out)
+	return out.Messages, err
+}
+
+// QueryMessages lists the messages that pass q's filters, newest first.
+// With q.Wait, the edge holds the request until a matching message arrives
+// and returns an empty list when none came in time.
+func (c *Client) QueryMessages(ctx context.Context, token string, q apitypes.MessageQuery) ([]apitypes.MessageSummary, error) {
+	values := url.Values{}
+	for key, value := range map[string]string{"after": q.After, "from": q.From, "subject": q.Subject} {
+		if value != "" {
+			values.Set(key, value)
+		}
+	}
+	if q.Wait > 0 {
+		values.Set("wait", q.Wait.String())
+	}
+	path := "/api/v1/inbox/messages"
+	if len(values) > 0 {
+		path += "?" + values.Encode()
+	}
+	var out apitypes.Messages
+	err := c.do(ctx, http.MethodGet, path, token, nil, &out)
 	return out.Messages, err
 }
 
