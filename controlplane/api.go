@@ -98,7 +98,7 @@ func (n *Node) healthz(w http.ResponseWriter, _ *http.Request) {
 // the node can serve reads but no writes.
 func (n *Node) readyz(w http.ResponseWriter, _ *http.Request) {
 	if addr, _ := n.raft.LeaderWithID(); addr == "" {
-		writeError(w, http.StatusServiceUnavailable, "no_leader", "the cluster has no leader now")
+		writeError(w, http.StatusServiceUnavailable, "no_leader", "this node has no current leader: it cannot reach a quorum of voters, or an election is under way")
 		return
 	}
 	n.healthz(w, nil)
