@@ -188,19 +188,28 @@ func joinURLs(members []string) []string {
 }
 
 func (s *controlService) startDNS(cfg config.Config, logger *slog.Logger) error {
-	srv, err := dnsserver.New(dnsserver.Config{
-		Addr:   cfg.Control.DNSListen,
-		Logger: logger.With("component", "dns"),
-		Source: s.node.State,
-	})
+	srv, err := startDNSServer(cfg.Control.DNSListen, s.node, logger)
 	if err != nil {
-		return fmt.Errorf("start dns server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start dns server: %w", err)
+		return err
 	}
 	s.dns = srv
 	return nil
+}
+
+// startDNSServer serves DNS on addr from the node's replica of the state.
+func startDNSServer(addr string, node *controlplane.Node, logger *slog.Logger) (*dnsserver.Server, error) {
+	srv, err := dnsserver.New(dnsserver.Config{
+		Addr:   addr,
+		Logger: logger.With("component", "dns"),
+		Source: node.State,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start dns server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start dns server: %w", err)
+	}
+	return srv, nil
 }
 
 // stop shuts DNS down, then the node.

@@ -255,16 +255,9 @@ func dnsSettings(c config.DNS) state.DNSSettings {
 }
 
 func (s *devService) startDNS() error {
-	srv, err := dnsserver.New(dnsserver.Config{
-		Addr:   s.cfg.Control.DNSListen,
-		Logger: s.logger.With("component", "dns"),
-		Source: s.control.State,
-	})
+	srv, err := startDNSServer(s.cfg.Control.DNSListen, s.control, s.logger)
 	if err != nil {
-		return fmt.Errorf("start dns server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start dns server: %w", err)
+		return err
 	}
 	s.dns = srv
 	return nil
