@@ -106,7 +106,7 @@ type Edge struct {
 	EpochWindow    time.Duration `mapstructure:"epoch_window"`
 	MaxMessageSize ByteSize      `mapstructure:"max_message_size"`
 	MaxRecipients  int           `mapstructure:"max_recipients"`
-	// HeartbeatInterval is how often the edge tells the control plane it is alive.
+	// HeartbeatInterval is the interval between the heartbeats the edge sends to the control plane.
 	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
 
 	// SMTPMaxLineLength bounds a command line and a line of message

@@ -18,7 +18,7 @@ import (
 // configuration reads.
 const EnvPrefix = "MAYFLY"
 
-// Source says where to read the configuration from besides the defaults.
+// Source names where the configuration is read from besides the defaults.
 type Source struct {
 	// File is a YAML file; empty means none.
 	File string
@@ -85,7 +85,7 @@ func bindFlags(v *viper.Viper, src Source) error {
 }
 
 // flatten lists every leaf of a configuration struct by its dotted key, so
-// that viper knows each key and reads its environment variable.
+// that viper registers each key and reads its environment variable.
 func flatten(val reflect.Value, prefix string) map[string]any {
 	out := map[string]any{}
 	typ := val.Type()
@@ -115,7 +115,7 @@ var (
 	byteSizeType = reflect.TypeFor[ByteSize]()
 )
 
-// durationHook parses Go durations with an error that says what is allowed.
+// durationHook parses Go durations, with an error that names what is allowed.
 func durationHook(from, to reflect.Type, data any) (any, error) {
 	if to != durationType || from.Kind() != reflect.String {
 		return data, nil
@@ -128,7 +128,7 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 }
 
 // numberHook parses whole numbers from environment variables and flags
-// with an error that says what is allowed.
+// with an error that names what is allowed.
 func numberHook(from, to reflect.Type, data any) (any, error) {
 	if to.Kind() != reflect.Int || from.Kind() != reflect.String {
 		return data, nil

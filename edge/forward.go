@@ -123,5 +123,5 @@ func (f *forwarder) ownerFailed(w http.ResponseWriter, r *http.Request, err erro
 func (f *forwarder) replyUnavailable(w http.ResponseWriter, edgeID string, err error) {
 	f.logger.Warn("owner edge unavailable for a forwarded request", "edge_id", edgeID, "error", err)
 	w.Header().Set("Retry-After", "30")
-	writeError(w, http.StatusServiceUnavailable, codeOwnerUnavailable, "the edge that holds this inbox cannot be reached; try again shortly")
+	writeError(w, http.StatusServiceUnavailable, codeOwnerUnavailable, "the edge that owns this inbox is unavailable. Try again shortly")
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/tlsconf"
 )
 
-// Options are what a node needs besides its configuration section.
+// Options are the settings of a node that come from outside its configuration section.
 type Options struct {
 	NodeID       string
 	DataDir      string
@@ -274,7 +274,7 @@ func (n *Node) draining() bool {
 	return ok && e.Draining
 }
 
-// heartbeat tells the control plane the edge is alive until ctx is done.
+// heartbeat sends a heartbeat to the control plane every interval until ctx is done.
 func (n *Node) heartbeat(ctx context.Context) {
 	ticker := time.NewTicker(n.cfg.HeartbeatInterval)
 	defer ticker.Stop()

@@ -16,11 +16,10 @@ import (
 // exitTimeout is the exit status of `inbox wait` when no message came.
 const exitTimeout = 2
 
-// maxServerWait is how long one request asks the edge to hold the listing.
-// The edge allows 60s, but an edge that forwards the request to the
-// inbox's owner gives up on the reply after 30s, so each request stays
-// below that and the command asks again.
-const maxServerWait = 25 * time.Second
+// maxServerWait is how long one request lets the edge hold the listing. The
+// edge allows 60s per request, so the command stays below that and sends a
+// new request when one ends empty.
+const maxServerWait = 55 * time.Second
 
 // waitMargin leaves time for the edge's empty reply to arrive before the
 // command's own timeout cancels the request.

@@ -60,7 +60,7 @@ type EdgeRegistered struct {
 	OwnerCode string `json:"owner_code"`
 }
 
-// Directory is what an edge needs to know about its region: the reply to
+// Directory is the view of its region that an edge works from, the reply to
 // GET /v1/directory. Index lets the next request block until it changes.
 type Directory struct {
 	Index   uint64         `json:"index"`

@@ -46,9 +46,9 @@ func (a *Access) Messages(ctx context.Context) ([]MessageSummary, error) {
 		return nil, fmt.Errorf("list messages of inbox %s: %w", encodeID(a.id), err)
 	}
 
-	// A record that does not open (damaged on disk, or sealed under an epoch
-	// key that is gone) is left out and logged, so that it cannot hide the
-	// rest of the inbox; reading it by id still returns the error.
+	// A record that does not open, because it is damaged on disk or its
+	// epoch key is gone, is left out and logged so that it cannot hide the
+	// rest of the inbox. Reading it by id still returns the error.
 	summaries := make([]MessageSummary, 0, len(records))
 	for _, m := range slices.Backward(records) {
 		summary, _, err := a.openMeta(m)
