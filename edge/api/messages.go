@@ -50,7 +50,14 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, apitypes.Messages{Messages: out})
 }
 
+// getMessage returns the parsed message. With remote_content=allow its
+// HTML keeps https images, for a reader who asked to load them.
 func (a *API) getMessage(w http.ResponseWriter, r *http.Request) {
+	opts, err := parseRemoteContent(r.URL.Query())
+	if err != nil {
+		writeQueryError(w, err)
+		return
+	}
 	access := accessFrom(r)
 	id := chi.URLParam(r, "id")
 	summary, raw, err := access.Message(r.Context(), id)
@@ -58,7 +65,7 @@ func (a *API) getMessage(w http.ResponseWriter, r *http.Request) {
 		a.accessError(w, "read message", err)
 		return
 	}
-	parsed, err := mime.Parse(raw)
+	parsed, err := mime.ParseWith(raw, opts)
 	if err != nil {
 		a.internalError(w, "parse message", err)
 		return
@@ -68,6 +75,19 @@ func (a *API) getMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, newMessageDetail(summary, parsed))
+}
+
+// parseRemoteContent reads the remote_content query parameter, whose only
+// value is allow.
+func parseRemoteContent(values url.Values) (mime.ParseOptions, error) {
+	switch v := values.Get("remote_content"); v {
+	case "":
+		return mime.ParseOptions{}, nil
+	case "allow":
+		return mime.ParseOptions{HTML: mime.SanitizeOptions{RemoteContent: true}}, nil
+	default:
+		return mime.ParseOptions{}, fmt.Errorf("invalid remote_content %q: want allow, or leave it out", v)
+	}
 }
 
 // attachmentPath returns the API path of a message's attachments, which

@@ -55,7 +55,9 @@
 // handler, form, frame, style element or SVG survives, links keep only
 // http, https and mailto targets, and images keep only cid: and inline
 // data:image sources, so showing a message loads nothing from another host.
-// See SanitizeHTML and ResolveContentIDs.
+// ParseWith and SanitizeHTMLWith can keep https images as well, for a reader
+// who asks for a message's remote content. See SanitizeHTML,
+// SanitizeHTMLWith and ResolveContentIDs.
 //
 // Functions of this package keep no state and are safe for concurrent use.
 // A SummaryWriter belongs to one message and one goroutine.

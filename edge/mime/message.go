@@ -68,11 +68,23 @@ type Message struct {
 	Attachments []Attachment
 }
 
+// ParseOptions change what ParseWith keeps of a message.
+type ParseOptions struct {
+	// HTML holds the sanitizer options for the HTML body.
+	HTML SanitizeOptions
+}
+
 // Parse parses a raw message. It returns an error wrapping ErrEmptyMessage
 // for empty input and never fails otherwise: malformed mail is parsed as
 // well as it can be (see the package documentation).
 func Parse(raw []byte) (*Message, error) {
-	w := &messageWalker{keepBodies: true, keepContent: func(int) bool { return true }}
+	return ParseWith(raw, ParseOptions{})
+}
+
+// ParseWith is Parse with options. The zero ParseOptions give the result of
+// Parse.
+func ParseWith(raw []byte, opts ParseOptions) (*Message, error) {
+	w := &messageWalker{keepBodies: true, keepContent: func(int) bool { return true }, sanitize: opts.HTML}
 	if err := walk(raw, w); err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}

@@ -60,7 +60,17 @@ var htmlPolicy = sync.OnceValue(newHTMLPolicy)
 // rules once more, so the result is checked on the same tokenization that a
 // browser applies to it.
 func SanitizeHTML(input string) string {
-	return enforceResourcePolicy(htmlPolicy().Sanitize(input))
+	return SanitizeHTMLWith(input, SanitizeOptions{})
+}
+
+// SanitizeHTMLWith is SanitizeHTML with options. The zero SanitizeOptions
+// give the result of SanitizeHTML.
+func SanitizeHTMLWith(input string, opts SanitizeOptions) string {
+	policy := htmlPolicy()
+	if opts.RemoteContent {
+		policy = remoteHTMLPolicy()
+	}
+	return enforceResourcePolicy(policy.Sanitize(input), opts)
 }
 
 func newHTMLPolicy() *bluemonday.Policy {
@@ -90,7 +100,7 @@ func newHTMLPolicy() *bluemonday.Policy {
 // every element and attribute that could run script or load a resource.
 // bluemonday cannot withdraw what UGCPolicy allows (any http image source,
 // for one), so this pass is what restricts images to inline sources.
-func enforceResourcePolicy(sanitized string) string {
+func enforceResourcePolicy(sanitized string, opts SanitizeOptions) string {
 	var b strings.Builder
 	b.Grow(len(sanitized))
 	z := html.NewTokenizer(strings.NewReader(sanitized))
@@ -106,7 +116,7 @@ func enforceResourcePolicy(sanitized string) string {
 			if isBlockedElement(token.Data) {
 				continue
 			}
-			token.Attr = filterAttributes(token.Data, token.Attr)
+			token.Attr = filterAttributes(token.Data, token.Attr, opts)
 			if token.Data == "img" && !hasAttribute(token.Attr, "src") {
 				// An image whose source was removed would show as broken.
 				continue
@@ -123,15 +133,19 @@ func enforceResourcePolicy(sanitized string) string {
 }
 
 // filterAttributes keeps the attributes of one element that neither run
-// script nor load anything, and adds the link attributes SanitizeHTML
-// promises.
-func filterAttributes(element string, attrs []html.Attribute) []html.Attribute {
+// script nor load anything, except the remote images that opts allow, and
+// adds the link attributes SanitizeHTML promises.
+func filterAttributes(element string, attrs []html.Attribute, opts SanitizeOptions) []html.Attribute {
 	kept := attrs[:0]
 	hasLink := false
 	for _, a := range attrs {
 		key := strings.ToLower(a.Key)
 		switch {
-		case strings.HasPrefix(key, "on"), loadsResource(key):
+		case strings.HasPrefix(key, "on"):
+			continue
+		case opts.RemoteContent && isAllowedRemoteResource(element, key, a.Val):
+			// Kept: the reader asked for this message's remote content.
+		case loadsResource(key):
 			continue
 		case key == "style" && styleLoadsResource(a.Val):
 			continue

@@ -90,6 +90,7 @@ type attachmentRecord struct {
 type messageWalker struct {
 	keepBodies  bool                 // collect text and sanitized HTML, as Parse shows them
 	keepContent func(index int) bool // the attachments whose content to decode; nil for none
+	sanitize    SanitizeOptions      // sanitizer options for HTML bodies
 
 	header textproto.Header // of the message itself
 	root   bodySet
@@ -206,11 +207,11 @@ func (w *messageWalker) endChild() {
 func (w *messageWalker) addHTML(set *bodySet) {
 	var sanitized string
 	if w.keepBodies {
-		sanitized = SanitizeHTML(decodeHTMLBody(w.leaf, w.raw))
+		sanitized = SanitizeHTMLWith(decodeHTMLBody(w.leaf, w.raw), w.sanitize)
 		set.html = append(set.html, sanitized)
 	}
 	if !w.keepBodies || len(w.raw) > maxHTMLScanBytes {
-		sanitized = SanitizeHTML(decodeHTMLBody(w.leaf, w.raw[:min(len(w.raw), maxHTMLScanBytes)]))
+		sanitized = SanitizeHTMLWith(decodeHTMLBody(w.leaf, w.raw[:min(len(w.raw), maxHTMLScanBytes)]), w.sanitize)
 	}
 	set.hasHTML = true
 
