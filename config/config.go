@@ -55,6 +55,11 @@ type Control struct {
 	// leader marks it unhealthy and DNS leaves it out of MX.
 	EdgeTimeout time.Duration `mapstructure:"edge_timeout"`
 	DNS         DNS           `mapstructure:"dns"`
+	// NonVoter makes the node a read replica: it joins as a non-voter
+	// and is never promoted.
+	NonVoter  bool      `mapstructure:"non_voter"`
+	Autopilot Autopilot `mapstructure:"autopilot"`
+	Raft      RaftLog   `mapstructure:"raft"`
 }
 
 // DNS holds the settings every served zone shares.
@@ -174,6 +179,8 @@ func Default() Config {
 			HeartbeatTimeout: time.Second,
 			ElectionTimeout:  time.Second,
 			EdgeTimeout:      30 * time.Second,
+			Autopilot:        defaultAutopilot,
+			Raft:             defaultRaftLog,
 			DNS: DNS{
 				OpsZone:    "mayfly-ops.test",
 				Hostmaster: "hostmaster@mayfly-ops.test",

@@ -74,6 +74,9 @@ func (c *Config) validateControl() error {
 	if err := checkDuration("control.edge_timeout", ctl.EdgeTimeout, time.Second, time.Hour); err != nil {
 		return err
 	}
+	if err := c.validateRaftTuning(); err != nil {
+		return err
+	}
 	return c.validateDNS()
 }
 

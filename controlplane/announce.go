@@ -47,9 +47,14 @@ func (n *Node) startAnnouncing() {
 // announce does one round of startAnnouncing. It does nothing while the
 // state holds the URL already or the cluster has no leader.
 func (n *Node) announce() error {
-	self := state.Member{ID: n.cfg.NodeID, APIURL: n.apiURL}
-	if n.State().Members[self.ID] == self {
-		return nil
+	self := state.Member{ID: n.cfg.NodeID, APIURL: n.apiURL, NonVoter: n.cfg.NonVoter}
+	if current, ok := n.State().Members[self.ID]; ok {
+		// The role recorded at the join, which an operator may have
+		// chosen, wins over this node's own setting.
+		self.NonVoter = current.NonVoter
+		if current == self {
+			return nil
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), announceInterval*4)
 	defer cancel()

@@ -52,6 +52,7 @@ func (n *Node) routes() http.Handler {
 
 	r.Get("/healthz", n.healthz)
 	r.Get("/readyz", n.readyz)
+	r.Method(http.MethodGet, "/metrics", n.metricsHandler())
 	r.Route("/v1", func(r chi.Router) {
 		r.Group(func(r chi.Router) {
 			r.Use(requireBearer(n.cfg.OperatorToken))

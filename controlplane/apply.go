@@ -44,10 +44,12 @@ func (n *Node) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
 		return fsm.Result{}, err
 	}
 
+	start := time.Now()
 	future := n.raft.Apply(data, enqueueTimeout(ctx))
 	if err := n.waitFuture(ctx, future); err != nil {
 		return fsm.Result{}, fmt.Errorf("apply %s: %w", cmd.Type, raftError(err))
 	}
+	observeSince(n.metrics.commit, start)
 	resp, ok := future.Response().(fsm.Response)
 	if !ok {
 		return fsm.Result{}, fmt.Errorf("apply %s: unexpected response %T", cmd.Type, future.Response())

@@ -21,12 +21,15 @@ var ErrNotMember = errors.New("node is not a member of the cluster")
 // membershipTimeout bounds one Raft configuration change.
 const membershipTimeout = 10 * time.Second
 
-// Join adds a node to the Raft configuration, as a voter or with
-// req.NonVoter as a non-voter, and records its API URL. Joining again with
-// the same id and addresses changes nothing, so a node may retry a join
-// whose outcome it did not see. Only the leader accepts joins.
+// Join adds a node to the Raft configuration as a non-voter and records
+// its API URL and role. A node that asks to be a voter is promoted by
+// autopilot once it has been healthy for the stabilization time; with
+// req.NonVoter it stays a read replica, and a voter is demoted. Joining
+// again with the same id and addresses changes nothing, so a node may
+// retry a join whose outcome it did not see. Only the leader accepts
+// joins.
 func (n *Node) Join(ctx context.Context, req wire.JoinRequest) error {
-	member := fsm.SetMember{ID: req.ID, APIURL: req.APIURL}
+	member := fsm.SetMember{ID: req.ID, APIURL: req.APIURL, NonVoter: req.NonVoter}
 	if err := n.validate(fsm.TypeSetMember, member); err != nil {
 		return err
 	}
@@ -37,15 +40,17 @@ func (n *Node) Join(ctx context.Context, req wire.JoinRequest) error {
 		return n.notLeaderError()
 	}
 
-	if err := n.addServer(ctx, req); err != nil {
+	// The role is committed before the server is added, so that autopilot
+	// never sees a read replica without it.
+	if _, err := n.propose(ctx, fsm.TypeSetMember, member); err != nil {
 		return err
 	}
-	_, err := n.propose(ctx, fsm.TypeSetMember, member)
-	return err
+	return n.addServer(ctx, req)
 }
 
 // addServer changes the Raft configuration only where it differs from the
-// request: a new id, a new address or a new suffrage.
+// request: a new id, a new address, or a voter that is to be a read
+// replica. A voter that asks to be one stays one.
 func (n *Node) addServer(ctx context.Context, req wire.JoinRequest) error {
 	current, err := n.configuration()
 	if err != nil {
@@ -60,24 +65,24 @@ func (n *Node) addServer(ctx context.Context, req wire.JoinRequest) error {
 				return fmt.Errorf("remove server %s: %w", s.ID, raftError(err))
 			}
 		}
-		if s.ID == id && s.Address == addr && (s.Suffrage == raft.Voter) == !req.NonVoter {
+		if s.ID == id && s.Address == addr && (s.Suffrage != raft.Voter || !req.NonVoter) {
 			return nil
 		}
 	}
 
 	var future raft.IndexFuture
 	switch {
-	case !req.NonVoter:
-		future = n.raft.AddVoter(id, addr, 0, membershipTimeout)
-	case hasVoter(current, id):
+	case hasVoter(current, id) && req.NonVoter:
 		future = n.raft.DemoteVoter(id, 0, membershipTimeout)
+	case hasVoter(current, id):
+		future = n.raft.AddVoter(id, addr, 0, membershipTimeout) // a voter at a new address
 	default:
 		future = n.raft.AddNonvoter(id, addr, 0, membershipTimeout)
 	}
 	if err := n.waitFuture(ctx, future); err != nil {
 		return fmt.Errorf("add server %s: %w", req.ID, raftError(err))
 	}
-	n.log.Info("node joined the cluster", "node_id", req.ID, "voter", !req.NonVoter)
+	n.log.Info("node joined the cluster", "node_id", req.ID, "read_replica", req.NonVoter)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mayfly-mail/mayfly/controlplane/client"
 	"github.com/mayfly-mail/mayfly/controlplane/state"
+	"github.com/mayfly-mail/mayfly/controlplane/wire"
 )
 
 // testCluster is three nodes in one process, each with its own Raft, data
@@ -51,23 +52,40 @@ func startCluster(t *testing.T) *testCluster {
 // configuration of node i before the node first starts.
 func startClusterWith(t *testing.T, configure func(i int, cfg *Config)) *testCluster {
 	t.Helper()
+	return startClusterOf(t, 3, configure)
+}
+
+// startClusterOf starts a cluster of size voters: node-1 bootstraps, and
+// node i joins through node i-1.
+func startClusterOf(t *testing.T, size int, configure func(i int, cfg *Config)) *testCluster {
+	t.Helper()
 	c := &testCluster{t: t}
-	for i, id := range []string{"node-1", "node-2", "node-3"} {
-		cfg := clusterConfig(t, id, i == 0)
-		cfg.RejectExistingState = true
-		cfg.RaftListen, cfg.APIListen = freeAddr(t), freeAddr(t)
-		configure(i, &cfg)
-		c.configs = append(c.configs, cfg)
-		c.nodes = append(c.nodes, nil)
+	for range size {
+		c.add(configure)
 	}
 	c.start(0)
 	waitLeader(t, c.nodes[0])
-	c.start(1)
-	c.join(1, 0)
-	c.start(2)
-	c.join(2, 1)
-	c.waitMembers(3)
+	for i := 1; i < size; i++ {
+		c.start(i)
+		c.join(i, i-1)
+	}
+	c.waitMembers(size)
+	c.waitVoters(size)
 	return c
+}
+
+// add appends the configuration of one more node, node-1 bootstrapping,
+// without starting it, and returns its index.
+func (c *testCluster) add(configure func(i int, cfg *Config)) int {
+	c.t.Helper()
+	i := len(c.configs)
+	cfg := clusterConfig(c.t, fmt.Sprintf("node-%d", i+1), i == 0)
+	cfg.RejectExistingState = true
+	cfg.RaftListen, cfg.APIListen = freeAddr(c.t), freeAddr(c.t)
+	configure(i, &cfg)
+	c.configs = append(c.configs, cfg)
+	c.nodes = append(c.nodes, nil)
+	return i
 }
 
 func (c *testCluster) start(i int) *Node {
@@ -94,7 +112,7 @@ func (c *testCluster) join(i, via int) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := c.nodes[i].JoinCluster(ctx, []string{apiURL(c.nodes[via])}, false); err != nil {
+	if err := c.nodes[i].JoinCluster(ctx, []string{apiURL(c.nodes[via])}); err != nil {
 		c.t.Fatalf("join %s through %s: %v", c.configs[i].NodeID, c.configs[via].NodeID, err)
 	}
 }
@@ -121,6 +139,30 @@ func (c *testCluster) waitMembers(want int) {
 		}
 		return true
 	})
+}
+
+// waitVoters waits until every running node has want voters in its Raft
+// configuration, which autopilot reaches by promoting the joined nodes.
+func (c *testCluster) waitVoters(want int) {
+	c.t.Helper()
+	eventually(c.t, fmt.Sprintf("%d voters on every node", want), func() bool {
+		for _, n := range c.running() {
+			if countVoters(n.Status().Peers) != want {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func countVoters(peers []wire.Peer) int {
+	voters := 0
+	for _, p := range peers {
+		if p.Voter {
+			voters++
+		}
+	}
+	return voters
 }
 
 // leader waits for a leader among the running nodes and returns it.

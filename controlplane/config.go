@@ -49,6 +49,22 @@ type Config struct {
 	// leader marks the edge unhealthy and DNS leaves it out of MX. Zero
 	// means DefaultEdgeTimeout.
 	EdgeTimeout time.Duration
+	// NonVoter makes the node a read replica: it joins as a non-voter,
+	// serves reads from its replica, never votes and is never promoted.
+	NonVoter bool
+	// Autopilot tunes how the leader promotes new servers and removes
+	// dead ones.
+	Autopilot AutopilotConfig
+	// SnapshotThreshold, SnapshotInterval and TrailingLogs are Raft's log
+	// compaction settings: Raft checks every SnapshotInterval (with
+	// jitter) whether SnapshotThreshold entries were committed since the
+	// last snapshot, takes one if so, and then deletes the log up to the
+	// snapshot but keeps the newest TrailingLogs entries, so a follower
+	// that trails by fewer catches up from the log instead of a snapshot.
+	// Zero means Raft's defaults: 8192 entries, 120s and 10240 entries.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
 
 	// raftLayer, when set, replaces the TCP stream layer that the Raft
 	// transport would open on RaftListen, and its Addr is the address the
@@ -76,6 +92,7 @@ func (c Config) withDefaults() Config {
 	if c.EdgeTimeout == 0 {
 		c.EdgeTimeout = DefaultEdgeTimeout
 	}
+	c.Autopilot = c.Autopilot.withDefaults(c.HeartbeatTimeout)
 	return c
 }
 
@@ -103,5 +120,8 @@ func (c Config) Validate() error {
 	if c.EdgeTimeout < 0 {
 		return fmt.Errorf("invalid control-plane config: edge timeout %s is negative", c.EdgeTimeout)
 	}
-	return nil
+	if c.SnapshotInterval < 0 {
+		return fmt.Errorf("invalid control-plane config: snapshot interval %s is negative", c.SnapshotInterval)
+	}
+	return c.Autopilot.validate()
 }

@@ -69,7 +69,19 @@ func testConfig(t *testing.T, id string) Config {
 		Logger:           logger,
 		HeartbeatTimeout: 200 * time.Millisecond,
 		ElectionTimeout:  200 * time.Millisecond,
+		Autopilot:        testAutopilot,
 	}
+}
+
+// testAutopilot promotes a new server soon and probes often. The last
+// contact threshold is loose, because the race detector on a loaded
+// machine can delay heartbeats past the heartbeat timeout. Autopilot gives
+// each round of probes half the interval.
+var testAutopilot = AutopilotConfig{
+	DeadServerTimeout:       time.Minute,
+	ServerStabilizationTime: 300 * time.Millisecond,
+	LastContactThreshold:    2 * time.Second,
+	Interval:                200 * time.Millisecond,
 }
 
 // openNode opens a node and closes it when the test ends.

@@ -16,10 +16,11 @@ const (
 )
 
 // JoinCluster asks the members at apiURLs, in turn, to add this node to
-// their cluster, as a voter or with nonVoter as a non-voter. It retries
+// their cluster, as a read replica when Config.NonVoter is set and as a
+// future voter otherwise. It retries
 // with exponential backoff until a member accepts or ctx ends. A join is
 // harmless to repeat, so a node may call JoinCluster at every start.
-func (n *Node) JoinCluster(ctx context.Context, apiURLs []string, nonVoter bool) error {
+func (n *Node) JoinCluster(ctx context.Context, apiURLs []string) error {
 	if n.apiURL == "" {
 		return fmt.Errorf("join cluster: this node has no API URL to announce; set the API advertise URL")
 	}
@@ -27,7 +28,7 @@ func (n *Node) JoinCluster(ctx context.Context, apiURLs []string, nonVoter bool)
 	if err != nil {
 		return fmt.Errorf("join cluster: %w", err)
 	}
-	req := joinRequest(n, nonVoter)
+	req := joinRequest(n)
 
 	wait := joinBackoffMin
 	for attempt := 1; ; attempt++ {
@@ -46,6 +47,6 @@ func (n *Node) JoinCluster(ctx context.Context, apiURLs []string, nonVoter bool)
 	}
 }
 
-func joinRequest(n *Node, nonVoter bool) wire.JoinRequest {
-	return wire.JoinRequest{ID: n.cfg.NodeID, RaftAddr: n.RaftAddr(), APIURL: n.apiURL, NonVoter: nonVoter}
+func joinRequest(n *Node) wire.JoinRequest {
+	return wire.JoinRequest{ID: n.cfg.NodeID, RaftAddr: n.RaftAddr(), APIURL: n.apiURL, NonVoter: n.cfg.NonVoter}
 }

@@ -15,46 +15,6 @@ const (
 	maxLivenessInterval = time.Second
 )
 
-// startLiveness runs the edge liveness loop while this node is the leader:
-// it starts the loop when Raft reports leadership and stops it when the
-// leadership is lost or the API shuts down.
-func (n *Node) startLiveness() {
-	leaderCh := n.raft.LeaderCh()
-	n.loops.Add(1)
-	go func() {
-		defer n.loops.Done()
-		stop := func() {}
-		defer func() { stop() }()
-		for {
-			select {
-			case <-n.stopping:
-				return
-			case leader := <-leaderCh:
-				stop()
-				stop = func() {}
-				if leader {
-					stop = n.runLiveness()
-				}
-			}
-		}
-	}()
-}
-
-// runLiveness starts one leadership term's liveness loop and returns the
-// function that stops it and waits for it to end.
-func (n *Node) runLiveness() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		n.watchEdges(ctx)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
-}
-
 func (n *Node) watchEdges(ctx context.Context) {
 	timeout := n.cfg.EdgeTimeout
 	n.log.Info("edge liveness loop started", "node_id", n.cfg.NodeID, "edge_timeout", timeout)

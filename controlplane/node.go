@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/mayfly-mail/mayfly/controlplane/fsm"
@@ -27,6 +28,9 @@ type Node struct {
 	raft      *raft.Raft
 	transport *raft.NetworkTransport
 	store     *raftboltdb.BoltStore
+	autopilot *autopilot.Autopilot
+	pilot     *autopilotDelegate
+	metrics   *nodeMetrics
 
 	server   *http.Server
 	apiAddr  net.Addr       // nil without Config.APIListen
@@ -54,6 +58,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		fsm:      fsm.New(),
+		metrics:  newNodeMetrics(),
 		stopping: make(chan struct{}),
 		peers:    &http.Client{Timeout: forwardTimeout},
 	}
@@ -68,8 +73,11 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.apiURL = advertisedAPIURL(cfg.APIAdvertise, n.apiAddr)
+	n.autopilot = n.newAutopilot()
+	n.registerNodeGauges()
+	n.observeStateChanges()
 	n.startAnnouncing()
-	n.startLiveness()
+	n.startLeaderWork()
 	n.log.Info("control-plane node started", "node_id", cfg.NodeID,
 		"raft_addr", string(n.transport.LocalAddr()), "api_addr", addrString(n.apiAddr))
 	return n, nil
@@ -163,7 +171,12 @@ func (n *Node) Close() error {
 		defer cancel()
 		var errs []error
 		if err := n.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+			// Requests still running at the deadline are cut off, so that
+			// Close always frees the listeners and can stop Raft.
+			n.log.Warn("control-plane API did not drain in time, closing its connections", "error", err)
+			if err := n.server.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close control-plane API: %w", err))
+			}
 		}
 		n.loops.Wait()
 		if n.raft != nil {

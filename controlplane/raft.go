@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/mayfly-mail/mayfly/controlplane/fsm"
 )
 
 // ErrExistingState is returned by Open for a bootstrap over a data
@@ -60,8 +62,12 @@ func (n *Node) startRaft() error {
 	if err := n.openTransport(logger); err != nil {
 		return err
 	}
+	if err := n.recoverFromPeersFile(dir, logger, snaps); err != nil {
+		_ = n.transport.Close()
+		return err
+	}
 
-	r, err := raft.NewRaft(n.raftConfig(logger), n.fsm, store, store, snaps, n.transport)
+	r, err := raft.NewRaft(n.raftConfig(logger), timedFSM{fsm: n.fsm, metrics: n.metrics}, store, store, snaps, n.transport)
 	if err != nil {
 		_ = n.transport.Close()
 		return fmt.Errorf("start raft: %w", err)
@@ -102,7 +108,47 @@ func (n *Node) raftConfig(logger *hclogAdapter) *raft.Config {
 	// Raft requires the lease to be no longer than the heartbeat timeout.
 	conf.LeaderLeaseTimeout = min(conf.LeaderLeaseTimeout, n.cfg.HeartbeatTimeout)
 	conf.Logger = logger
+	if n.cfg.SnapshotThreshold > 0 {
+		conf.SnapshotThreshold = n.cfg.SnapshotThreshold
+	}
+	if n.cfg.SnapshotInterval > 0 {
+		conf.SnapshotInterval = n.cfg.SnapshotInterval
+	}
+	if n.cfg.TrailingLogs > 0 {
+		conf.TrailingLogs = n.cfg.TrailingLogs
+	}
 	return conf
+}
+
+// peersFile is the name, in the raft directory, of the file an operator
+// writes to recover a cluster that lost its quorum for good.
+const peersFile = "peers.json"
+
+// recoverFromPeersFile replaces the Raft configuration with the one in
+// raft/peers.json when that file exists, and deletes the file once the
+// new configuration is stored, so that the recovery happens once. The
+// file is a JSON list of {"id", "address", "non_voter"}, as
+// raft.ReadConfigJSON reads it. Every surviving node must get the same
+// file before any of them starts.
+func (n *Node) recoverFromPeersFile(dir string, logger *hclogAdapter, snaps raft.SnapshotStore) error {
+	path := filepath.Join(dir, peersFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	configuration, err := raft.ReadConfigJSON(path)
+	if err != nil {
+		return fmt.Errorf("recover from %s: %w", path, err)
+	}
+	// Recovery replays the log into a scratch state machine to take a
+	// snapshot; the node's own restores from that snapshot afterwards.
+	if err := raft.RecoverCluster(n.raftConfig(logger), fsm.New(), n.store, n.store, snaps, n.transport, configuration); err != nil {
+		return fmt.Errorf("recover from %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("recover from %s: the new configuration is stored, but the file could not be deleted and would be applied again at the next start: %w", path, err)
+	}
+	n.log.Warn("recovered the raft configuration from peers.json", "path", path, "servers", len(configuration.Servers))
+	return nil
 }
 
 // bootstrap founds a single-voter cluster of this node.

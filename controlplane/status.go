@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -108,15 +109,18 @@ func (n *Node) peerStatus(ctx context.Context, p *wire.Peer) (wire.LocalStatus, 
 
 // LocalStatus reports this node's own Raft progress.
 func (n *Node) LocalStatus() wire.LocalStatus {
-	lastContact := n.raft.Stats()["last_contact"]
+	stats := n.raft.Stats()
+	lastContact := stats["last_contact"]
 	if n.raft.State() == raft.Leader {
 		lastContact = "0"
 	}
+	lastTerm, _ := strconv.ParseUint(stats["last_log_term"], 10, 64)
 	return wire.LocalStatus{
 		NodeID:       n.cfg.NodeID,
 		State:        n.raft.State().String(),
 		LastIndex:    n.raft.LastIndex(),
 		AppliedIndex: n.raft.AppliedIndex(),
 		LastContact:  lastContact,
+		LastLogTerm:  lastTerm,
 	}
 }

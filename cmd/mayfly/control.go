@@ -31,6 +31,7 @@ var controlFlags = map[string]string{
 	"join":              "control.join",
 	"heartbeat-timeout": "control.heartbeat_timeout",
 	"election-timeout":  "control.election_timeout",
+	"non-voter":         "control.non_voter",
 }
 
 func newControlCommand() *cobra.Command {
@@ -58,6 +59,7 @@ other. The node refuses to start without both.`,
 	flags.StringSlice("join", nil, "API URL of a cluster member to join through; repeat or separate with commas")
 	flags.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 1s)")
 	flags.Duration("election-timeout", 0, "Raft election timeout (default 1s)")
+	flags.Bool("non-voter", false, "join as a read replica: a non-voter that serves reads and is never promoted to voter")
 	return cmd
 }
 
@@ -102,6 +104,9 @@ func checkControlConfig(cfg *config.Config) error {
 	if cfg.Control.Bootstrap && len(cfg.Control.Join) > 0 {
 		return errors.New("invalid flags: --bootstrap founds a new cluster and --join joins an existing one; use one of them")
 	}
+	if cfg.Control.Bootstrap && cfg.Control.NonVoter {
+		return errors.New("invalid flags: --non-voter makes a read replica, which cannot found a cluster; bootstrap a voter and join the replica to it")
+	}
 	if cfg.NodeID == "" {
 		host, err := os.Hostname()
 		if err != nil || host == "" {
@@ -136,6 +141,11 @@ func startControl(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		HeartbeatTimeout:    cfg.Control.HeartbeatTimeout,
 		ElectionTimeout:     cfg.Control.ElectionTimeout,
 		EdgeTimeout:         cfg.Control.EdgeTimeout,
+		NonVoter:            cfg.Control.NonVoter,
+		Autopilot:           autopilotConfig(cfg.Control.Autopilot),
+		SnapshotThreshold:   uint64(cfg.Control.Raft.SnapshotThreshold),
+		SnapshotInterval:    cfg.Control.Raft.SnapshotInterval,
+		TrailingLogs:        uint64(cfg.Control.Raft.TrailingLogs),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start control plane: %w", err)
@@ -155,7 +165,7 @@ func startControl(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 // has them already.
 func (s *controlService) joinOrSeed(ctx context.Context, cfg config.Config) error {
 	if len(cfg.Control.Join) > 0 {
-		return s.node.JoinCluster(ctx, joinURLs(cfg.Control.Join), false)
+		return s.node.JoinCluster(ctx, joinURLs(cfg.Control.Join))
 	}
 	if !cfg.Control.Bootstrap {
 		return nil

@@ -93,8 +93,13 @@ func clusterJoin(g *globals) *cobra.Command {
 	var nonVoter bool
 	cmd := &cobra.Command{
 		Use:   "join ID RAFT_ADDR API_URL",
-		Short: "Add a node to the cluster, as a voter unless --non-voter",
-		Args:  cobra.ExactArgs(3),
+		Short: "Add a node to the cluster; it becomes a voter once stable, or stays a read replica with --non-voter",
+		Long: `Add a node to the Raft configuration as a non-voter. Autopilot on the
+leader promotes it to voter once it has been healthy for the stabilization
+time (control.autopilot.server_stabilization_time). With --non-voter the node
+is a read replica: it replicates the log and serves reads, but is never
+promoted; a voter joined again with --non-voter is demoted.`,
+		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.controlClient()
 			if err != nil {
@@ -108,7 +113,7 @@ func clusterJoin(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&nonVoter, "non-voter", false, "add as a non-voter: it replicates the log but does not vote")
+	cmd.Flags().BoolVar(&nonVoter, "non-voter", false, "add as a read replica: it replicates the log and serves reads but never votes")
 	return cmd
 }
 

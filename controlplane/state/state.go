@@ -137,6 +137,9 @@ type Member struct {
 	// APIURL is the base URL of the node's control-plane API, such as
 	// http://10.0.0.1:9400.
 	APIURL string `json:"api_url"`
+	// NonVoter marks a read replica: it stays a non-voter, and autopilot
+	// never promotes it.
+	NonVoter bool `json:"non_voter,omitempty"`
 }
 
 // New returns an empty state.

@@ -121,6 +121,8 @@ type LocalStatus struct {
 	// LastContact is how long ago the node last heard from the leader, as
 	// a Go duration.
 	LastContact string `json:"last_contact"`
+	// LastLogTerm is the term of the node's last log entry.
+	LastLogTerm uint64 `json:"last_log_term"`
 }
 
 // JoinRequest is the body of POST /v1/cluster/join. Joining again with
@@ -130,8 +132,10 @@ type JoinRequest struct {
 	RaftAddr string `json:"raft_addr"`
 	// APIURL is the base URL of the joining node's API.
 	APIURL string `json:"api_url"`
-	// NonVoter adds the node as a non-voter, which replicates the log but
-	// does not vote.
+	// NonVoter adds the node as a read replica, a non-voter that
+	// replicates the log but never votes. Without it the node is added as
+	// a non-voter too, and autopilot promotes it to voter once it has
+	// been healthy for the stabilization time.
 	NonVoter bool `json:"non_voter"`
 }
 
