@@ -22,6 +22,7 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/metrics"
 	"github.com/mayfly-mail/mayfly/edge/smtpd"
 	"github.com/mayfly-mail/mayfly/edge/tlsconf"
+	"github.com/mayfly-mail/mayfly/edge/web"
 )
 
 // Options are the settings of a node that come from outside its configuration section.
@@ -51,6 +52,8 @@ type Node struct {
 	// HTTP; acme manages its certificates when edge.acme_domains is set.
 	publicTLS *tls.Config
 	acme      *tlsconf.ACME
+	// page serves the web page at / on the public listener.
+	page *web.Handler
 
 	internal    *http.Server
 	internalTLS internalTLS
@@ -94,6 +97,9 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 	}
 	n.internalURL = n.advertisedInternalURL()
 	if err := n.preparePublicTLS(); err != nil {
+		return nil, errors.Join(fmt.Errorf("start edge: %w", err), n.closeListeners())
+	}
+	if n.page, err = web.New(); err != nil {
 		return nil, errors.Join(fmt.Errorf("start edge: %w", err), n.closeListeners())
 	}
 	code, err := n.register(ctx)

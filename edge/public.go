@@ -10,6 +10,7 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/api"
 	"github.com/mayfly-mail/mayfly/edge/ratelimit"
 	"github.com/mayfly-mail/mayfly/edge/tlsconf"
+	"github.com/mayfly-mail/mayfly/edge/web"
 )
 
 // preparePublicTLS builds the public listener's TLS configuration from
@@ -43,15 +44,27 @@ func (n *Node) preparePublicTLS() error {
 }
 
 // publicHandler puts the security headers, the metrics and the rate
-// limits in front of the API. The headers come first, so that every reply
-// has them, 429 included.
+// limits in front of the web page and the API. The headers come first, so
+// that every reply has them, 429 included.
 func (n *Node) publicHandler(next http.Handler) http.Handler {
 	limits := ratelimit.Policy{
 		Create:    ratelimit.New(ratelimit.Limit{Rate: n.cfg.RateCreate, Burst: n.cfg.RateCreateBurst}, 0, 0),
 		API:       ratelimit.New(ratelimit.Limit{Rate: n.cfg.RateAPI, Burst: n.cfg.RateAPIBurst}, 0, 0),
 		OnLimited: n.metrics.RateLimited,
 	}
-	return api.SecurityHeaders(n.metrics.Middleware(limits.Wrap(next)))
+	return api.SecurityHeaders(n.metrics.Middleware(limits.Wrap(withPage(n.page, next))))
+}
+
+// withPage sends the web page and its assets to page and every other
+// request to next.
+func withPage(page *web.Handler, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if web.Serves(r.URL.Path) {
+			page.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // internalHandler adds GET /metrics to the internal API. Like /healthz it
