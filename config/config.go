@@ -60,6 +60,8 @@ type Control struct {
 	NonVoter  bool      `mapstructure:"non_voter"`
 	Autopilot Autopilot `mapstructure:"autopilot"`
 	Raft      RaftLog   `mapstructure:"raft"`
+	// Blocklist configures blocklist checks and domain rotation.
+	Blocklist Blocklist `mapstructure:"blocklist"`
 }
 
 // DNS holds the settings every served zone shares.
@@ -181,6 +183,7 @@ func Default() Config {
 			EdgeTimeout:      30 * time.Second,
 			Autopilot:        defaultAutopilot,
 			Raft:             defaultRaftLog,
+			Blocklist:        defaultBlocklist(),
 			DNS: DNS{
 				OpsZone:    "mayfly-ops.test",
 				Hostmaster: "hostmaster@mayfly-ops.test",

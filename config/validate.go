@@ -77,6 +77,9 @@ func (c *Config) validateControl() error {
 	if err := c.validateRaftTuning(); err != nil {
 		return err
 	}
+	if err := c.validateBlocklist(); err != nil {
+		return err
+	}
 	return c.validateDNS()
 }
 

@@ -29,6 +29,10 @@ const (
 	TypeSetMember       CommandType = "set_member"
 	TypeRemoveMember    CommandType = "remove_member"
 	TypeRestoreState    CommandType = "restore_state"
+	TypeRecordVerdicts  CommandType = "record_verdicts"
+	TypeTopUpRegion     CommandType = "top_up_region"
+	TypeFinishRetiring  CommandType = "finish_retiring"
+	TypeRetireExposed   CommandType = "retire_exposed"
 )
 
 // Command is the envelope of one Raft log entry.
@@ -92,6 +96,14 @@ func newBody(typ CommandType) (command, bool) {
 		return new(RemoveMember), true
 	case TypeRestoreState:
 		return new(RestoreState), true
+	case TypeRecordVerdicts:
+		return new(RecordVerdicts), true
+	case TypeTopUpRegion:
+		return new(TopUpRegion), true
+	case TypeFinishRetiring:
+		return new(FinishRetiring), true
+	case TypeRetireExposed:
+		return new(RetireExposed), true
 	}
 	return nil, false
 }

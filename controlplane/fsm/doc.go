@@ -25,6 +25,11 @@
 //   - remove_member: RemoveMember
 //   - restore_state: RestoreState, which replaces the domains, edges and
 //     DNS settings with a snapshot's
+//   - record_verdicts: RecordVerdicts, blocklist results that may move a
+//     listed domain to retiring
+//   - top_up_region: TopUpRegion, which promotes standby domains
+//   - finish_retiring: FinishRetiring, retiring to retired after a grace period
+//   - retire_exposed: RetireExposed, retiring after a maximum exposure age
 //
 // Apply returns a Response for every entry. A business rejection (an
 // invalid name, an unknown domain) is Response.Err, a *RejectError, and

@@ -59,7 +59,7 @@ func (c *AddDomains) apply(t *txn) (Result, error) {
 		status = state.Standby
 	}
 	for _, name := range missing {
-		t.write().Domains[name] = state.Domain{
+		d := state.Domain{
 			Name:      name,
 			Region:    c.Region,
 			Status:    status,
@@ -67,6 +67,8 @@ func (c *AddDomains) apply(t *txn) (Result, error) {
 			UpdatedAt: t.at,
 			Serial:    1,
 		}
+		stampStatus(&d, t.at)
+		t.write().Domains[name] = d
 	}
 	return Result{Domains: domainsNamed(t.read(), c.Names)}, nil
 }
@@ -132,8 +134,9 @@ func setStatus(t *txn, name string, status state.DomainStatus, reason string) (R
 
 	if d.Status != status {
 		d.Serial++
+		d.Status = status
+		stampStatus(&d, t.at)
 	}
-	d.Status = status
 	d.Reason = reason
 	d.UpdatedAt = t.at
 	t.write().Domains[name] = d

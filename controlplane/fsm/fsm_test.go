@@ -23,7 +23,8 @@ func TestAddDomains_AddsCanonicalNames(t *testing.T) {
 	if !ok {
 		t.Fatalf("domain mayfly.test: got none, want it in the state")
 	}
-	want := state.Domain{Name: "mayfly.test", Region: "local", Status: state.Active, CreatedAt: l.clock, UpdatedAt: l.clock, Serial: 1}
+	want := state.Domain{Name: "mayfly.test", Region: "local", Status: state.Active, CreatedAt: l.clock, UpdatedAt: l.clock,
+		ActivatedAt: l.clock, Serial: 1}
 	if d != want {
 		t.Errorf("domain: got %+v, want %+v", d, want)
 	}

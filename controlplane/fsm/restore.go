@@ -10,7 +10,7 @@ import (
 )
 
 // RestoreState is the body of restore_state: it replaces the domains, the
-// edges and the DNS settings with those of a snapshot, so that every
+// edges, the DNS settings and the blocklist evidence with those of a snapshot, so that every
 // replica converges on the snapshot's content. Members are kept, because
 // they describe the running cluster and not the one the snapshot came from.
 //
@@ -38,6 +38,7 @@ func (c *RestoreState) apply(t *txn) (Result, error) {
 	s.Domains = restored.Domains
 	s.Edges = restored.Edges
 	s.DNS = restored.DNS
+	s.Blocklist = restored.Blocklist
 	return Result{}, nil
 }
 

@@ -52,6 +52,9 @@ func decodeSnapshot(r io.Reader) (*state.State, error) {
 	s := state.New()
 	s.Index = file.State.Index
 	s.DNS = file.State.DNS
+	for name, c := range file.State.Blocklist {
+		s.Blocklist[name] = c
+	}
 	for name, d := range file.State.Domains {
 		s.Domains[name] = d
 	}

@@ -11,6 +11,7 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -56,6 +57,11 @@ type Domain struct {
 	Reason    string       `json:"reason,omitempty"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
+	// ActivatedAt is when the domain last became active, the start of its
+	// exposure to users; zero if it never was.
+	ActivatedAt time.Time `json:"activated_at,omitzero"`
+	// RetiringAt is when the domain last became retiring; zero if never.
+	RetiringAt time.Time `json:"retiring_at,omitzero"`
 	// Serial is the SOA serial of the domain's zone, bumped by every
 	// committed change that alters what the zone answers.
 	Serial uint32 `json:"serial"`
@@ -129,6 +135,8 @@ type State struct {
 	// Members maps the Raft server id of each control-plane node to the
 	// URL of its API, so that a follower can forward writes to the leader.
 	Members map[string]Member `json:"members"`
+	// Blocklist maps a pool domain's name to its blocklist evidence.
+	Blocklist map[string]DomainChecks `json:"blocklist,omitempty"`
 }
 
 // Member is one control-plane node as other nodes reach its API.
@@ -144,7 +152,8 @@ type Member struct {
 
 // New returns an empty state.
 func New() *State {
-	return &State{Domains: map[string]Domain{}, Edges: map[string]Edge{}, Members: map[string]Member{}}
+	return &State{Domains: map[string]Domain{}, Edges: map[string]Edge{}, Members: map[string]Member{},
+		Blocklist: map[string]DomainChecks{}}
 }
 
 // Clone returns a deep copy of s for a writer to modify.
@@ -155,6 +164,12 @@ func (s *State) Clone() *State {
 		Edges:   make(map[string]Edge, len(s.Edges)),
 		DNS:     s.DNS,
 		Members: make(map[string]Member, len(s.Members)),
+		// The values are never modified once published, so the copy
+		// shares them.
+		Blocklist: maps.Clone(s.Blocklist),
+	}
+	if c.Blocklist == nil {
+		c.Blocklist = map[string]DomainChecks{}
 	}
 	for k, v := range s.Members {
 		c.Members[k] = v
