@@ -73,6 +73,73 @@ type DNS struct {
 	NameServers []NameServer  `mapstructure:"name_servers"`
 	TTL         time.Duration `mapstructure:"ttl"`
 	NegativeTTL time.Duration `mapstructure:"negative_ttl"`
+
+	// Transfer lets secondaries copy the zones; see DNSTransfer.
+	Transfer DNSTransfer `mapstructure:"transfer"`
+	// RateLimit limits UDP replies per client network.
+	RateLimit DNSRateLimit `mapstructure:"rate_limit"`
+	// CookieSecret is the server cookie key (RFC 9018) as 32 hex digits,
+	// the same on every node. Empty means a random key per process.
+	CookieSecret Secret `mapstructure:"cookie_secret"`
+	// DNSSEC signs every zone. The node that founds the cluster generates
+	// the key and replicates it; every node signs with it.
+	DNSSEC bool `mapstructure:"dnssec"`
+	// Geo answers one web host name with the addresses of the edges of
+	// the client's region.
+	Geo DNSGeo `mapstructure:"geo"`
+}
+
+// DNSTransfer configures zone transfers (AXFR, IXFR), TSIG and NOTIFY.
+type DNSTransfer struct {
+	// TSIGKeys are hmac-sha256 keys: a name and a base64 secret.
+	TSIGKeys []TSIGKey `mapstructure:"tsig_keys"`
+	// Allow lists who may transfer: a prefix such as 192.0.2.0/24 and,
+	// optionally, the name of the key the request must be signed with.
+	Allow []TransferRule `mapstructure:"allow"`
+	// Notify lists secondaries (ip:port) told of every serial change.
+	Notify []NotifyTarget `mapstructure:"notify"`
+}
+
+// TSIGKey is one TSIG key.
+type TSIGKey struct {
+	Name   string `mapstructure:"name"`
+	Secret Secret `mapstructure:"secret"`
+}
+
+// TransferRule allows transfers from a prefix, with a key if Key is set.
+type TransferRule struct {
+	Prefix string `mapstructure:"prefix"`
+	Key    string `mapstructure:"key"`
+}
+
+// NotifyTarget is a secondary that gets NOTIFY, signed with Key if set.
+type NotifyTarget struct {
+	Addr string `mapstructure:"addr"`
+	Key  string `mapstructure:"key"`
+}
+
+// DNSRateLimit configures response rate limiting; Rate 0 turns it off.
+type DNSRateLimit struct {
+	// Rate is replies per second per network.
+	Rate int `mapstructure:"rate"`
+	// Slip sends every Slip-th limited reply truncated instead of
+	// dropping it; 0 drops them all.
+	Slip       int `mapstructure:"slip"`
+	IPv4Prefix int `mapstructure:"ipv4_prefix"`
+	IPv6Prefix int `mapstructure:"ipv6_prefix"`
+}
+
+// DNSGeo maps client subnets to regions for the web host name Name.
+type DNSGeo struct {
+	Name          string      `mapstructure:"name"`
+	DefaultRegion string      `mapstructure:"default_region"`
+	Subnets       []GeoSubnet `mapstructure:"subnets"`
+}
+
+// GeoSubnet maps one client prefix to a region.
+type GeoSubnet struct {
+	Prefix string `mapstructure:"prefix"`
+	Region string `mapstructure:"region"`
 }
 
 // NameServer is one authoritative name server of the pool zones.
@@ -192,6 +259,9 @@ func Default() Config {
 				},
 				TTL:         5 * time.Minute,
 				NegativeTTL: time.Minute,
+				// NSD's defaults.
+				RateLimit: DNSRateLimit{Rate: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 64},
+				DNSSEC:    true,
 			},
 		},
 		Edge: Edge{

@@ -106,7 +106,10 @@ func (c *Config) validateDNS() error {
 	if err := checkDuration("control.dns.ttl", dns.TTL, time.Second, 7*24*time.Hour); err != nil {
 		return err
 	}
-	return checkDuration("control.dns.negative_ttl", dns.NegativeTTL, time.Second, 24*time.Hour)
+	if err := checkDuration("control.dns.negative_ttl", dns.NegativeTTL, time.Second, 24*time.Hour); err != nil {
+		return err
+	}
+	return c.validateDNSServing()
 }
 
 func (c *Config) validateEdge() error {

@@ -61,8 +61,10 @@ func (n *Node) routes() http.Handler {
 			r.Get("/edges", n.listEdges)
 			r.Get("/cluster/status", n.clusterStatus)
 			r.Get("/cluster/peers", n.clusterPeers)
+			r.With(n.consistentReads).Get("/dns/ds/{zone}", n.showDS)
 			r.Group(func(r chi.Router) {
 				r.Use(n.leaderOnly)
+				r.Post("/dns/dnssec", n.enableDNSSEC)
 				r.Post("/domains", n.addDomains)
 				r.Post("/domains/{name}/retire", n.retireDomain)
 				r.Post("/edges/{id}/drain", n.drainEdge)

@@ -6,8 +6,10 @@ import (
 	"github.com/miekg/dns"
 )
 
-// answer fills reply with the answer to q from the current zone set.
-func (s *Server) answer(reply *dns.Msg, q dns.Question) {
+// answer fills reply with the answer to r's question from the current zone
+// set.
+func (s *Server) answer(reply *dns.Msg, r *request) {
+	q := r.question()
 	if q.Qclass != dns.ClassINET {
 		reply.Rcode = dns.RcodeRefused
 		return
@@ -15,51 +17,125 @@ func (s *Server) answer(reply *dns.Msg, q dns.Question) {
 	zones := s.zones.get()
 	name := canonicalName(q.Name)
 	z := zones.find(name)
-	if z == nil {
+	if z == nil || q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR {
+		// A transfer reaches this point only when it is not allowed or came
+		// over UDP; it is refused like a name outside our zones.
 		reply.Rcode = dns.RcodeRefused
-		return
-	}
-
-	switch q.Qtype {
-	case dns.TypeAXFR, dns.TypeIXFR:
-		// TODO: serve zone transfers over TCP so operators can run ordinary
-		// secondaries. Until then they are refused like any unauthorised
-		// transfer.
-		reply.Rcode = dns.RcodeRefused
-		return
-	case dns.TypeANY:
-		reply.Authoritative = true
-		answerAny(reply, z, name, q.Name)
 		return
 	}
 
 	reply.Authoritative = true
-	rrs, result := z.lookup(name, q.Qtype)
-	switch result {
-	case found:
-		reply.Answer = withOwner(rrs, q.Name)
-		reply.Extra = additionalAddresses(zones, rrs)
-	case noData:
-		reply.Ns = []dns.RR{z.negativeSOA}
-	case nameError:
-		reply.Rcode = dns.RcodeNameError
-		reply.Ns = []dns.RR{z.negativeSOA}
+	a := answerer{reply: reply, r: r, z: z, name: name, signed: r.dnssecOK() && z.signer != nil}
+	if q.Qtype == dns.TypeANY {
+		a.any()
+		return
+	}
+	a.lookup(zones)
+}
+
+// answerer builds the answer to one question from one zone.
+type answerer struct {
+	reply  *dns.Msg
+	r      *request
+	z      *zone
+	name   string // the question name, lower-case and fully qualified
+	signed bool   // whether to add DNSSEC records
+}
+
+func (a *answerer) lookup(zones *zoneSet) {
+	qtype := a.r.question().Qtype
+	sets, ok := a.z.nodes[a.name]
+	if ok && a.z.geo != nil && a.name == a.z.geo.name && isAddressType(qtype) {
+		if regional := a.geoSets(); regional != nil {
+			sets = regional
+		}
+	}
+	switch {
+	case !ok:
+		a.nameError()
+	case len(sets[qtype]) == 0:
+		a.noData()
+	default:
+		rrs := sets[qtype]
+		if a.signed && qtype != dns.TypeRRSIG {
+			rrs = append(slices.Clone(rrs), signaturesFor(sets, qtype)...)
+		}
+		a.reply.Answer = withOwner(rrs, a.r.question().Name)
+		a.reply.Extra = additionalAddresses(zones, rrs)
 	}
 }
 
-// answerAny gives the minimal answer of RFC 8482 §4.2 to an ANY query for a
-// name that owns records: one synthesized HINFO record. It keeps
-// amplification low and spares us choosing which RRsets to send.
-func answerAny(reply *dns.Msg, z *zone, name, owner string) {
-	exists, hasRecords := z.exists(name)
+// geoSets returns the address sets of the geo name for this client, nil
+// for the fallback, and records the ECS scope the reply gives them.
+func (a *answerer) geoSets() rrsets {
+	sets, bits := a.z.geo.pick(a.r.geoClient())
+	if a.r.ecs != nil {
+		a.r.ecsScope = uint8(min(bits, int(a.r.ecs.SourceNetmask)))
+	}
+	return sets
+}
+
+func isAddressType(t uint16) bool {
+	return t == dns.TypeA || t == dns.TypeAAAA
+}
+
+// noData answers a name that exists without the queried type, an empty
+// non-terminal included.
+func (a *answerer) noData() {
+	a.reply.Ns = a.z.negativeAuthority(a.signed)
+	if a.signed {
+		a.deny(a.z.types(a.name))
+	}
+}
+
+// nameError answers a name that does not exist. Signed, it is the compact
+// denial of RFC 9824 §3: an NSEC at the name with the NXNAME type, and
+// NOERROR unless the client set the CO bit, because older validators read
+// that NSEC as proof that the name exists.
+func (a *answerer) nameError() {
+	a.reply.Ns = a.z.negativeAuthority(a.signed)
+	if !a.signed {
+		a.reply.Rcode = dns.RcodeNameError
+		return
+	}
+	if a.r.compactOK() {
+		a.reply.Rcode = dns.RcodeNameError
+	}
+	a.deny([]uint16{dns.TypeNXNAME})
+}
+
+// deny adds the signed NSEC of the question name with types to the
+// authority section.
+func (a *answerer) deny(types []uint16) {
+	denial, err := a.z.signer.compactDenial(a.name, types, a.z.negativeSOA.Hdr.Ttl)
+	if err != nil {
+		// Signing a well-formed record with a valid key does not fail. If
+		// it did, the reply would go out without proof and fail
+		// validation, which is still better than no reply.
+		return
+	}
+	a.reply.Ns = append(a.reply.Ns, denial...)
+}
+
+// any gives the minimal answer of RFC 8482 §4.2 to an ANY query for a name
+// that owns records: one synthesized HINFO record. It keeps amplification
+// low and spares us choosing which RRsets to send.
+func (a *answerer) any() {
+	exists, hasRecords := a.z.exists(a.name)
 	switch {
 	case !exists:
-		reply.Rcode = dns.RcodeNameError
-		reply.Ns = []dns.RR{z.negativeSOA}
+		a.nameError()
 	case !hasRecords:
-		reply.Ns = []dns.RR{z.negativeSOA}
+		a.noData()
 	default:
-		reply.Answer = []dns.RR{&dns.HINFO{Hdr: header(owner, dns.TypeHINFO, z.ttl), Cpu: "RFC8482"}}
+		hinfo := &dns.HINFO{Hdr: header(a.name, dns.TypeHINFO, a.z.ttl), Cpu: "RFC8482"}
+		rrs := []dns.RR{hinfo}
+		if a.signed {
+			if sig, err := a.z.signer.sign(rrs); err == nil {
+				rrs = append(rrs, sig)
+			}
+		}
+		a.reply.Answer = withOwner(rrs, a.r.question().Name)
 	}
 }
 

@@ -22,7 +22,7 @@ func BenchmarkServeDNS_MX(b *testing.B) {
 	}
 	req := withEDNS(newQuery("mayfly.test.", dns.TypeMX), 1232)
 	w := &discardWriter{recordingWriter: *newRecordingWriter("udp")}
-	if reply := srv.buildReply(req, false); len(reply.Answer) != 2 || len(reply.Extra) != 5 {
+	if reply := srv.buildReply(srv.newRequest(w, req)); len(reply.Answer) != 2 || len(reply.Extra) != 5 {
 		b.Fatalf("reply: got %d answers and %d additional, want 2 and 5", len(reply.Answer), len(reply.Extra))
 	}
 

@@ -1,11 +1,13 @@
 package dnsserver
 
 import (
+	"crypto/ecdsa"
 	"log/slog"
 	"maps"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -32,13 +34,28 @@ type zoneParams struct {
 	expire      uint32
 }
 
-// buildZoneSet builds the zones of st. A nil state gives an empty set, so
-// every query is refused until the first state arrives.
+// buildOptions are the inputs of a zone set that come from the server's
+// configuration and clock rather than from the state.
+type buildOptions struct {
+	geo    Geo
+	now    time.Time
+	logger *slog.Logger
+}
+
+// buildZoneSet builds the zones of st without GeoDNS, signing with the
+// current time.
 func buildZoneSet(st *state.State, logger *slog.Logger) *zoneSet {
+	return buildOptions{now: time.Now(), logger: logger}.build(st)
+}
+
+// build builds the zones of st. A nil state gives an empty set, so every
+// query is refused until the first state arrives.
+func (o buildOptions) build(st *state.State) *zoneSet {
 	zs := &zoneSet{state: st, zones: map[string]*zone{}}
 	if st == nil {
 		return zs
 	}
+	logger := o.logger
 
 	params := newZoneParams(st.DNS, logger)
 	mxHosts := regionMXHosts(st, logger)
@@ -53,21 +70,73 @@ func buildZoneSet(st *state.State, logger *slog.Logger) *zoneSet {
 		}
 		zs.zones[origin] = buildPoolZone(origin, d, mxHosts[d.Region], params)
 	}
+	o.addOpsZone(zs, st, params)
 
+	if g, z := newGeoName(zs, st, o.geo, params.ttl, logger); g != nil {
+		g.attach(z)
+	}
+	o.sign(zs, st, params)
+	return zs
+}
+
+// addOpsZone adds the operations zone, when the settings name one.
+func (o buildOptions) addOpsZone(zs *zoneSet, st *state.State, params zoneParams) {
 	if st.DNS.OpsZone == "" {
-		return zs
+		return
 	}
 	origin, ok := validName(st.DNS.OpsZone)
 	if !ok {
-		logger.Warn("dns skipped operations zone with invalid name", "zone", st.DNS.OpsZone)
-		return zs
+		o.logger.Warn("dns skipped operations zone with invalid name", "zone", st.DNS.OpsZone)
+		return
 	}
 	if _, clash := zs.zones[origin]; clash {
 		// The name-server addresses matter to every zone, so they win.
-		logger.Warn("dns operations zone is also a pool domain, serving the operations zone", "zone", origin)
+		o.logger.Warn("dns operations zone is also a pool domain, serving the operations zone", "zone", origin)
 	}
-	zs.zones[origin] = buildOpsZone(origin, st, params, logger)
-	return zs
+	zs.zones[origin] = buildOpsZone(origin, st, params, o.logger)
+}
+
+// sign signs every zone with the state's DNSSEC key, if it has one, and
+// sets when the set needs fresh signatures. A key that cannot be used
+// leaves the zones unsigned, which validators treat as insecure rather
+// than bogus only while no DS is published.
+func (o buildOptions) sign(zs *zoneSet, st *state.State, params zoneParams) {
+	if len(st.DNSSEC) == 0 {
+		return
+	}
+	priv, err := st.DNSSEC[0].ECDSAKey()
+	if err != nil {
+		o.logger.Error("dns zones served unsigned: dnssec key unusable", "error", err)
+		return
+	}
+	for origin, z := range zs.zones {
+		if err := signWithKey(z, origin, priv, params.ttl, o.now); err != nil {
+			o.logger.Error("dns zone served unsigned: signing failed", "zone", origin, "error", err)
+			z.signer, z.negativeSOASig = nil, nil
+		}
+	}
+	zs.refreshAt = o.now.Add(resignAfter)
+}
+
+// signWithKey signs z, its negative SOA and its geo records.
+func signWithKey(z *zone, origin string, priv *ecdsa.PrivateKey, ttl uint32, now time.Time) error {
+	signer, err := newZoneSigner(origin, priv, ttl, now)
+	if err != nil {
+		return err
+	}
+	if err := signZone(z, signer); err != nil {
+		return err
+	}
+	if z.geo != nil {
+		if err := z.geo.sign(signer); err != nil {
+			return err
+		}
+	}
+	soaSig := signaturesFor(z.nodes[origin], dns.TypeSOA)[0]
+	negative := dns.Copy(soaSig)
+	negative.Header().Ttl = z.negativeSOA.Hdr.Ttl
+	z.negativeSOASig = negative
+	return nil
 }
 
 func newZoneParams(s state.DNSSettings, logger *slog.Logger) zoneParams {

@@ -46,30 +46,45 @@ func requestEDNS(req *dns.Msg) (*dns.OPT, int) {
 	return opt, dns.RcodeSuccess
 }
 
-// replyOPT returns the OPT record of a reply to a query that carried
-// client. It advertises our payload size, copies the DO bit (RFC 3225 §3)
-// and echoes no options, since we implement none.
-func replyOPT(client *dns.OPT) *dns.OPT {
+// replyOPT returns the OPT record of a reply to r. It advertises our
+// payload size and copies the DO bit (RFC 3225 §3). A COOKIE option gets
+// the client cookie back with a fresh server cookie (RFC 7873 §5.2). An
+// EDNS Client Subnet option is echoed with its scope (RFC 7871 §7.2.1).
+// Other options are ignored and not echoed.
+func (s *Server) replyOPT(r *request) *dns.OPT {
 	opt := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
 	opt.SetUDPSize(maxUDPSize)
-	if client.Do() {
+	if r.opt.Do() {
 		opt.SetDo()
+	}
+	if r.cookie.client != nil {
+		opt.Option = append(opt.Option, s.cookies.reply(r.cookie.client, r.client))
+	}
+	if r.ecs != nil {
+		ecs := *r.ecs
+		ecs.SourceScope = r.ecsScope
+		opt.Option = append(opt.Option, &ecs)
 	}
 	return opt
 }
 
-// fitReply truncates reply to what the transport allows and sets TC when
-// records had to go. Over UDP the limit is 512 octets without EDNS
-// (RFC 1035 §4.2.1) and otherwise the client's payload size, read as at
-// least 512 (RFC 6891 §6.2.5) and capped at our own.
-func fitReply(reply *dns.Msg, client *dns.OPT, overTCP bool) {
-	limit := dns.MinMsgSize
+// sizeLimit returns the largest reply the transport allows. Over UDP it is
+// 512 octets without EDNS (RFC 1035 §4.2.1) and otherwise the client's
+// payload size, read as at least 512 (RFC 6891 §6.2.5) and capped at our
+// own.
+func sizeLimit(client *dns.OPT, overTCP bool) int {
 	switch {
 	case overTCP:
-		limit = dns.MaxMsgSize
+		return dns.MaxMsgSize
 	case client != nil:
-		limit = min(max(int(client.UDPSize()), dns.MinMsgSize), maxUDPSize)
+		return min(max(int(client.UDPSize()), dns.MinMsgSize), maxUDPSize)
 	}
+	return dns.MinMsgSize
+}
+
+// fitReply truncates reply to limit octets and sets TC when records had
+// to go.
+func fitReply(reply *dns.Msg, limit int) {
 	reply.Truncate(limit)
 	// Truncate turns compression off when the reply fits without it, but a
 	// smaller packet is still worth it.

@@ -6,14 +6,23 @@ import (
 	"github.com/miekg/dns"
 )
 
-// FuzzServeDNS feeds raw packets to the handler over both transports. The
-// handler must not panic, must write at most one reply, must never answer a
-// response, and every reply must pack, carry the query's ID and fit the
-// transport's size limit. The seeds in testdata/fuzz/FuzzServeDNS run as
-// regression tests with every go test.
+// FuzzServeDNS feeds raw packets to the handler over both transports, with
+// every feature on: signed zones, GeoDNS, cookies and zone transfers to
+// the writer's address with the test key. The handler must not panic, must
+// write exactly one reply (or the messages of an allowed transfer over
+// TCP), must never answer a response, and every reply must pack, unpack,
+// carry the query's ID and fit the transport's size limit. The seeds in
+// testdata/fuzz/FuzzServeDNS run as regression tests with every go test.
+// The rate limit is off, because it may drop replies on purpose; its own
+// tests cover it.
 func FuzzServeDNS(f *testing.F) {
 	// The fuzz function may not log through f, so the server logs nowhere.
-	srv, err := New(Config{Addr: "127.0.0.1:0", Source: fixedSource(testState())})
+	srv, err := New(Config{
+		Addr:     "127.0.0.1:0",
+		Source:   fixedSource(signedState(f)),
+		Transfer: transferConfig(),
+		Geo:      geoConfig(),
+	})
 	if err != nil {
 		f.Fatalf("New: %v", err)
 	}
@@ -44,8 +53,19 @@ func checkFuzzReply(t *testing.T, req *dns.Msg, w *recordingWriter, network stri
 		}
 		return
 	}
+	if isTransferQuery(req) && network == "tcp" && w.replies() >= 1 {
+		for _, packed := range w.packed {
+			if err := new(dns.Msg).Unpack(packed); err != nil {
+				t.Fatalf("transfer message does not unpack: %v", err)
+			}
+		}
+		return
+	}
 	if w.replies() != 1 {
 		t.Fatalf("%s replies: got %d, want 1", network, w.replies())
+	}
+	if err := new(dns.Msg).Unpack(w.packed[0]); err != nil {
+		t.Fatalf("%s reply does not unpack: %v", network, err)
 	}
 
 	reply := w.lastReply()
@@ -58,4 +78,8 @@ func checkFuzzReply(t *testing.T, req *dns.Msg, w *recordingWriter, network stri
 	if network == "udp" && req.IsEdns0() == nil && len(w.packed[0]) > dns.MinMsgSize {
 		t.Errorf("udp reply size without EDNS: got %d octets, want at most %d", len(w.packed[0]), dns.MinMsgSize)
 	}
+}
+
+func isTransferQuery(req *dns.Msg) bool {
+	return len(req.Question) == 1 && (req.Question[0].Qtype == dns.TypeAXFR || req.Question[0].Qtype == dns.TypeIXFR)
 }

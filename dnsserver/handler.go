@@ -2,24 +2,51 @@ package dnsserver
 
 import (
 	"runtime/debug"
+	"time"
 
 	"github.com/miekg/dns"
 )
 
+// tsigFudge is the time error a TSIG-signed reply permits, in seconds
+// (RFC 8945 §10 recommends 300).
+const tsigFudge = 300
+
+// tsigReserve is the room a TSIG record of an hmac-sha256 key with a
+// name of up to 63 octets needs at the end of a reply.
+const tsigReserve = 160
+
 // ServeDNS answers one query. It implements dns.Handler, is safe for
-// concurrent use and writes at most one reply. It sends nothing for a nil
-// message or a message with the QR bit set, because answering a response
-// could start a loop between two servers.
+// concurrent use and writes at most one reply to a query, or the messages of
+// a zone transfer. It sends nothing for a nil message or a message with the
+// QR bit set, because answering a response could start a loop between two
+// servers, nor for a UDP query that the rate limit drops.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	reply := s.buildReply(req, overTCP(w))
-	if reply == nil {
+	if req == nil || req.Response {
+		return
+	}
+	r := s.newRequest(w, req)
+	if s.isAllowedTransfer(r) {
+		s.serveTransfer(w, r)
 		return
 	}
 
+	reply := s.buildReply(r)
+	if !r.tcp && !r.cookie.valid {
+		reply = s.limit(r, reply)
+		if reply == nil {
+			return
+		}
+	}
+	s.send(w, r, reply)
+}
+
+// send writes reply and counts it.
+func (s *Server) send(w dns.ResponseWriter, r *request, reply *dns.Msg) {
 	s.counts.add(reply.Rcode)
+	s.metrics.observe(r, reply)
 	if err := w.WriteMsg(reply); err != nil {
 		// The error text names the client address, which must not be logged.
-		s.logger.Debug("dns reply not sent", "network", network(w))
+		s.logger.Debug("dns reply not sent", "network", r.transport())
 	}
 }
 
@@ -41,29 +68,45 @@ func (s *Server) serveRecovering(w dns.ResponseWriter, req *dns.Msg) {
 	s.ServeDNS(w, req)
 }
 
-// buildReply returns the reply to req, or nil when req gets none.
-func (s *Server) buildReply(req *dns.Msg, overTCP bool) *dns.Msg {
-	if req == nil || req.Response {
-		return nil
-	}
+// buildReply returns the reply to r, sized for its transport and signed
+// when the request was.
+func (s *Server) buildReply(r *request) *dns.Msg {
+	req := r.msg
 	reply := newReply(req)
-	client, ednsRcode := requestEDNS(req)
 
 	switch {
 	case req.Opcode != dns.OpcodeQuery:
 		reply.Rcode = dns.RcodeNotImplemented
 	case len(req.Question) != 1:
 		reply.Rcode = dns.RcodeFormatError
-	case ednsRcode != dns.RcodeSuccess:
-		reply.Rcode = ednsRcode
+	case r.ednsRcode != dns.RcodeSuccess:
+		reply.Rcode = r.ednsRcode
+	case r.cookie.malformed:
+		// RFC 7873 §5.2.2: a COOKIE option of a wrong length is FORMERR.
+		reply.Rcode = dns.RcodeFormatError
+	case r.tsigFailed:
+		// RFC 8945 §5.2: a signature that fails is NOTAUTH. The reply is
+		// unsigned, because we cannot sign with a key we do not trust.
+		reply.Rcode = dns.RcodeNotAuth
 	default:
-		s.answer(reply, req.Question[0])
+		s.answer(reply, r)
 	}
 
-	if client != nil {
-		reply.Extra = append(reply.Extra, replyOPT(client))
+	if r.opt != nil {
+		reply.Extra = append(reply.Extra, s.replyOPT(r))
 	}
-	fitReply(reply, client, overTCP)
+	limit := sizeLimit(r.opt, r.tcp)
+	fitReply(reply, limit)
+	if r.tsig != nil {
+		if reply.Len()+tsigReserve > limit {
+			// Truncate never goes below 512 octets, so make room for the
+			// signature by sending the reply empty with TC set: the
+			// client retries over TCP (RFC 8945 §5.3).
+			reply = truncatedReply(reply)
+		}
+		// The listener's writer computes the MAC when it packs the reply.
+		reply.SetTsig(r.tsig.Hdr.Name, r.tsig.Algorithm, tsigFudge, time.Now().Unix())
+	}
 	return reply
 }
 
@@ -82,18 +125,4 @@ func newReply(req *dns.Msg) *dns.Msg {
 		reply.Question = []dns.Question{req.Question[0]}
 	}
 	return reply
-}
-
-// overTCP reports whether w writes to a TCP connection. Any other writer is
-// held to the UDP size limits.
-func overTCP(w dns.ResponseWriter) bool {
-	return network(w) == "tcp"
-}
-
-func network(w dns.ResponseWriter) string {
-	addr := w.LocalAddr()
-	if addr == nil {
-		return "unknown"
-	}
-	return addr.Network()
 }

@@ -25,11 +25,27 @@ type testServer struct {
 // shuts it down when the test ends.
 func startServer(t *testing.T, source func() *state.State) testServer {
 	t.Helper()
+	return startConfigured(t, Config{Source: source})
+}
+
+// startConfigured starts a server with cfg on 127.0.0.1:0, logging to the
+// test, and shuts it down when the test ends.
+func startConfigured(t testing.TB, cfg Config) testServer {
+	t.Helper()
+	return startPrepared(t, cfg, func(*Server) {})
+}
+
+// startPrepared is startConfigured with a hook that adjusts the server,
+// such as its clocks, before it starts.
+func startPrepared(t testing.TB, cfg Config, prepare func(*Server)) testServer {
+	t.Helper()
 	logger, logErrors := testLogger(t)
-	srv, err := New(Config{Addr: "127.0.0.1:0", Logger: logger, Source: source})
+	cfg.Addr, cfg.Logger = "127.0.0.1:0", logger
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	prepare(srv)
 	if err := srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}

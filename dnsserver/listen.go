@@ -1,8 +1,10 @@
 package dnsserver
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 )
 
@@ -10,13 +12,30 @@ import (
 // picked is taken for TCP.
 const ephemeralAttempts = 10
 
-// listen opens a UDP socket and a TCP listener on the same address. When
-// addr has port 0, TCP gets the port that UDP got, so clients can retry a
-// truncated answer over TCP on the same port.
-func listen(addr string) (net.PacketConn, net.Listener, error) {
+// sockets are the listening sockets of a server: UDP sockets that share one
+// port, so that as many goroutines as there are CPUs read queries, and one
+// TCP listener on the same port.
+type sockets struct {
+	udp []net.PacketConn
+	tcp net.Listener
+}
+
+func (s sockets) close() {
+	for _, pc := range s.udp {
+		_ = pc.Close() // never served, nothing to flush
+	}
+	if s.tcp != nil {
+		_ = s.tcp.Close()
+	}
+}
+
+// listen opens the UDP sockets and the TCP listener on addr. When addr has
+// port 0, every socket gets the port that the first UDP socket got, so
+// clients can retry a truncated answer over TCP on the same port.
+func listen(addr string) (sockets, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse listen address %q: %w", addr, err)
+		return sockets{}, fmt.Errorf("parse listen address %q: %w", addr, err)
 	}
 	attempts := 1
 	if port == "" || port == "0" {
@@ -25,17 +44,47 @@ func listen(addr string) (net.PacketConn, net.Listener, error) {
 
 	var tcpErr error
 	for range attempts {
-		pc, err := net.ListenPacket("udp", addr)
+		first, err := listenUDP(addr)
 		if err != nil {
-			return nil, nil, fmt.Errorf("listen udp %s: %w", addr, err)
+			return sockets{}, fmt.Errorf("listen udp %s: %w", addr, err)
 		}
-		udpPort := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(udpPort)))
-		if err == nil {
-			return pc, ln, nil
+		bound := net.JoinHostPort(host, strconv.Itoa(first.LocalAddr().(*net.UDPAddr).Port))
+		ln, err := net.Listen("tcp", bound)
+		if err != nil {
+			tcpErr = err
+			_ = first.Close()
+			continue
 		}
-		tcpErr = err
-		_ = pc.Close() // never served, nothing to flush
+		s := sockets{udp: []net.PacketConn{first}, tcp: ln}
+		if err := s.addUDP(bound); err != nil {
+			s.close()
+			return sockets{}, err
+		}
+		return s, nil
 	}
-	return nil, nil, fmt.Errorf("listen tcp on the udp port of %s: %w", addr, tcpErr)
+	return sockets{}, fmt.Errorf("listen tcp on the udp port of %s: %w", addr, tcpErr)
+}
+
+// addUDP opens further UDP sockets on bound, one per CPU in all, where the
+// platform lets sockets share a port. The kernel spreads the clients over
+// them, and each has its own reader.
+func (s *sockets) addUDP(bound string) error {
+	if !reusePortSupported {
+		return nil
+	}
+	for len(s.udp) < runtime.GOMAXPROCS(0) {
+		pc, err := listenUDP(bound)
+		if err != nil {
+			return fmt.Errorf("listen udp %s: %w", bound, err)
+		}
+		s.udp = append(s.udp, pc)
+	}
+	return nil
+}
+
+// listenUDP opens a UDP socket that other sockets of this process may
+// share its port with.
+func listenUDP(addr string) (net.PacketConn, error) {
+	lc := net.ListenConfig{Control: reusePort}
+	return lc.ListenPacket(context.Background(), "udp", addr)
 }

@@ -19,15 +19,22 @@ var ErrStarted = errors.New("dns server already started")
 // operations zone. Start, Shutdown and the address methods may be called
 // from any goroutine.
 type Server struct {
-	addr   string
-	logger *slog.Logger
-	zones  *zoneCache
-	counts rcodeCounts
+	addr        string
+	logger      *slog.Logger
+	zones       *zoneCache
+	counts      rcodeCounts
+	metrics     *metrics
+	cookies     *cookieJar
+	rrl         *rateLimiter // nil when off
+	transfer    Transfer
+	tsigSecrets map[string]string
+	notifier    *notifier // nil without notify targets
+	stopNotify  context.CancelFunc
 
 	mu       sync.Mutex
 	started  bool
 	stopped  bool
-	udp      *dns.Server
+	udp      []*dns.Server
 	tcp      *dns.Server
 	udpAddr  net.Addr
 	tcpAddr  net.Addr
@@ -44,12 +51,29 @@ func New(cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
-		addr:     cfg.Addr,
-		logger:   logger,
-		zones:    &zoneCache{source: cfg.Source, logger: logger},
-		shutdown: make(chan struct{}),
-	}, nil
+	zones := &zoneCache{source: cfg.Source, logger: logger, geo: cfg.Geo}
+	s := &Server{
+		addr:        cfg.Addr,
+		logger:      logger,
+		zones:       zones,
+		metrics:     newMetrics(zones),
+		cookies:     newCookieJar(cfg.CookieSecret),
+		rrl:         newRateLimiter(cfg.RateLimit),
+		transfer:    cfg.Transfer,
+		tsigSecrets: cfg.Transfer.tsigSecrets(),
+		shutdown:    make(chan struct{}),
+	}
+	if len(cfg.Transfer.Notify) > 0 {
+		interval := cfg.Transfer.PollInterval
+		if interval == 0 {
+			interval = defaultPollInterval
+		}
+		s.notifier = &notifier{
+			targets: cfg.Transfer.Notify, secrets: s.tsigSecrets, zones: zones,
+			interval: interval, logger: logger, sent: map[string]uint32{},
+		}
+	}
+	return s, nil
 }
 
 // Start listens on the configured address over UDP and TCP and serves both
@@ -62,38 +86,59 @@ func (s *Server) Start() error {
 		return ErrStarted
 	}
 
-	pc, ln, err := listen(s.addr)
+	socks, err := listen(s.addr)
 	if err != nil {
 		return fmt.Errorf("start dns server: %w", err)
 	}
 	s.started = true
-	s.udpAddr, s.tcpAddr = pc.LocalAddr(), ln.Addr()
-	s.udp = s.newDNSServer()
-	s.udp.PacketConn = pc
+	s.udpAddr, s.tcpAddr = socks.udp[0].LocalAddr(), socks.tcp.Addr()
+	for _, pc := range socks.udp {
+		srv := s.newDNSServer()
+		srv.PacketConn = pc
+		s.udp = append(s.udp, srv)
+	}
 	s.tcp = s.newDNSServer()
-	s.tcp.Listener = ln
+	s.tcp.Listener = socks.tcp
 
-	ready := make(chan error, 2)
-	s.serve("udp", s.udp, ready)
+	ready := make(chan error, len(s.udp)+1)
+	for _, srv := range s.udp {
+		s.serve("udp", srv, ready)
+	}
 	s.serve("tcp", s.tcp, ready)
-	if err := errors.Join(<-ready, <-ready); err != nil {
+	var errs []error
+	for range len(s.udp) + 1 {
+		errs = append(errs, <-ready)
+	}
+	if err := errors.Join(errs...); err != nil {
 		s.stopped = true
 		close(s.shutdown)
-		_ = s.stopServers(context.Background()) // the one that failed was never started
-		_ = pc.Close()                          // a server that failed to start may leave its socket open
-		_ = ln.Close()
+		_ = s.stopServers(context.Background()) // those that failed were never started
+		socks.close()                           // a server that failed to start may leave its socket open
 		s.serving.Wait()
 		return fmt.Errorf("start dns server: %w", err)
 	}
 
+	s.startNotifier()
 	s.logger.Info("dns server started", "udp_addr", s.udpAddr.String(), "tcp_addr", s.tcpAddr.String())
 	return nil
 }
 
+// startNotifier starts sending NOTIFY messages, when there are targets.
+// The caller holds mu.
+func (s *Server) startNotifier() {
+	if s.notifier == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopNotify = cancel
+	s.serving.Go(func() { s.notifier.run(ctx) })
+}
+
 func (s *Server) newDNSServer() *dns.Server {
 	return &dns.Server{
-		Handler: dns.HandlerFunc(s.serveRecovering),
-		UDPSize: readBufferSize,
+		Handler:    dns.HandlerFunc(s.serveRecovering),
+		UDPSize:    readBufferSize,
+		TsigSecret: s.tsigSecrets,
 		// The default rejects what cannot be a query before the handler
 		// runs: responses get no reply, opcodes it does not know get NOTIMP
 		// and a question count other than one gets FORMERR.
@@ -152,6 +197,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.stopped = true
 	close(s.shutdown)
+	if s.stopNotify != nil {
+		s.stopNotify()
+	}
 	s.mu.Unlock()
 
 	err := s.stopServers(ctx)
@@ -176,7 +224,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // queries until ctx ends.
 func (s *Server) stopServers(ctx context.Context) error {
 	var errs []error
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+	for _, srv := range append([]*dns.Server{s.tcp}, s.udp...) {
 		if err := srv.ShutdownContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down dns server: %w", err))
 		}

@@ -36,6 +36,12 @@ type zone struct {
 	// empty rrsets marks an empty non-terminal: a name that exists only
 	// because a name below it has records (RFC 8020 §2).
 	nodes map[string]rrsets
+	// signer signs the zone; nil when it is served unsigned.
+	signer *zoneSigner
+	// negativeSOASig is the signature of negativeSOA, set when signed.
+	negativeSOASig dns.RR
+	// geo answers one name's addresses by client region; nil without.
+	geo *geoName
 }
 
 // newZone returns a zone holding only its SOA record.
@@ -107,4 +113,30 @@ func (z *zone) addresses(host string) []dns.RR {
 	out := make([]dns.RR, 0, len(sets[dns.TypeA])+len(sets[dns.TypeAAAA]))
 	out = append(out, sets[dns.TypeA]...)
 	return append(out, sets[dns.TypeAAAA]...)
+}
+
+// soa returns the zone's SOA record.
+func (z *zone) soa() *dns.SOA {
+	return z.nodes[z.origin][dns.TypeSOA][0].(*dns.SOA)
+}
+
+// negativeAuthority returns the authority section of a negative answer:
+// the SOA with the TTL of RFC 2308 §3 and, in a signed zone, its RRSIG.
+func (z *zone) negativeAuthority(signed bool) []dns.RR {
+	if signed && z.negativeSOASig != nil {
+		return []dns.RR{z.negativeSOA, z.negativeSOASig}
+	}
+	return []dns.RR{z.negativeSOA}
+}
+
+// types returns the record types name owns, without RRSIG.
+func (z *zone) types(name string) []uint16 {
+	sets := z.nodes[name]
+	out := make([]uint16, 0, len(sets))
+	for t := range sets {
+		if t != dns.TypeRRSIG {
+			out = append(out, t)
+		}
+	}
+	return out
 }

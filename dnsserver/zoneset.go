@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -18,6 +19,14 @@ type zoneSet struct {
 	// pointer to decide whether to rebuild.
 	state *state.State
 	zones map[string]*zone
+	// refreshAt is when the signatures need renewing, zero when unsigned.
+	refreshAt time.Time
+}
+
+// fresh reports whether the set was built from st and its signatures
+// need no renewal at now.
+func (zs *zoneSet) fresh(st *state.State, now time.Time) bool {
+	return zs.state == st && (zs.refreshAt.IsZero() || now.Before(zs.refreshAt))
 }
 
 // find returns the zone that is authoritative for name, the one with the
@@ -54,6 +63,9 @@ func canonicalName(name string) string {
 type zoneCache struct {
 	source func() *state.State
 	logger *slog.Logger
+	geo    Geo
+	// now is the clock of the signatures; nil means time.Now.
+	now func() time.Time
 
 	// rebuild serialises rebuilds so concurrent queries build a new state
 	// once.
@@ -64,7 +76,8 @@ type zoneCache struct {
 // get returns the zone set of the state that source returns now.
 func (c *zoneCache) get() *zoneSet {
 	st := c.source()
-	if zs := c.current.Load(); zs != nil && zs.state == st {
+	now := c.clock()
+	if zs := c.current.Load(); zs != nil && zs.fresh(st, now) {
 		return zs
 	}
 
@@ -73,11 +86,11 @@ func (c *zoneCache) get() *zoneSet {
 
 	// Another query may have built this state while we waited.
 	prev := c.current.Load()
-	if prev != nil && prev.state == st {
+	if prev != nil && prev.fresh(st, now) {
 		return prev
 	}
 
-	zs := buildZoneSet(st, c.logger)
+	zs := buildOptions{geo: c.geo, now: now, logger: c.logger}.build(st)
 
 	// A query that read an older state than the one now cached answers from
 	// its own snapshot but does not roll the cache back.
@@ -87,6 +100,13 @@ func (c *zoneCache) get() *zoneSet {
 	c.current.Store(zs)
 	c.logger.Debug("dns zones rebuilt", "state_index", stateIndex(st), "zones", len(zs.zones))
 	return zs
+}
+
+func (c *zoneCache) clock() time.Time {
+	if c.now == nil {
+		return time.Now()
+	}
+	return c.now()
 }
 
 func stateIndex(st *state.State) uint64 {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"reflect"
 	"strings"
 	"time"
 
@@ -173,16 +172,7 @@ func (s *controlService) joinOrSeed(ctx context.Context, cfg config.Config) erro
 	if err := s.node.WaitLeader(ctx); err != nil {
 		return fmt.Errorf("start control plane: %w", err)
 	}
-	settings := dnsSettings(cfg.Control.DNS)
-	current := s.node.State().DNS
-	current.OpsSerial = 0
-	if reflect.DeepEqual(current, settings) {
-		return nil
-	}
-	if err := s.node.SetDNSSettings(ctx, settings); err != nil {
-		return fmt.Errorf("seed dns settings: %w", err)
-	}
-	return nil
+	return seedDNS(ctx, s.node, cfg.Control.DNS)
 }
 
 // joinURLs accepts members as URLs or as bare host:port, which means http.
@@ -198,28 +188,12 @@ func joinURLs(members []string) []string {
 }
 
 func (s *controlService) startDNS(cfg config.Config, logger *slog.Logger) error {
-	srv, err := startDNSServer(cfg.Control.DNSListen, s.node, logger)
+	srv, err := startDNSServer(cfg, s.node, logger)
 	if err != nil {
 		return err
 	}
 	s.dns = srv
 	return nil
-}
-
-// startDNSServer serves DNS on addr from the node's replica of the state.
-func startDNSServer(addr string, node *controlplane.Node, logger *slog.Logger) (*dnsserver.Server, error) {
-	srv, err := dnsserver.New(dnsserver.Config{
-		Addr:   addr,
-		Logger: logger.With("component", "dns"),
-		Source: node.State,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start dns server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("start dns server: %w", err)
-	}
-	return srv, nil
 }
 
 // stop shuts DNS down, then the node.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -212,13 +211,8 @@ func (s *devService) startControl(ctx context.Context) error {
 // them already, so that a restart on the same data directory changes
 // nothing and bumps no serial.
 func (s *devService) seed(ctx context.Context) error {
-	settings := dnsSettings(s.cfg.Control.DNS)
-	current := s.control.State().DNS
-	current.OpsSerial = 0
-	if !reflect.DeepEqual(current, settings) {
-		if err := s.control.SetDNSSettings(ctx, settings); err != nil {
-			return fmt.Errorf("seed dns settings: %w", err)
-		}
+	if err := seedDNS(ctx, s.control, s.cfg.Control.DNS); err != nil {
+		return err
 	}
 
 	var missing []string
@@ -255,7 +249,7 @@ func dnsSettings(c config.DNS) state.DNSSettings {
 }
 
 func (s *devService) startDNS() error {
-	srv, err := startDNSServer(s.cfg.Control.DNSListen, s.control, s.logger)
+	srv, err := startDNSServer(s.cfg, s.control, s.logger)
 	if err != nil {
 		return err
 	}

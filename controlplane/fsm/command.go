@@ -29,6 +29,7 @@ const (
 	TypeSetMember       CommandType = "set_member"
 	TypeRemoveMember    CommandType = "remove_member"
 	TypeRestoreState    CommandType = "restore_state"
+	TypeSetDNSSECKey    CommandType = "set_dnssec_key"
 	TypeRecordVerdicts  CommandType = "record_verdicts"
 	TypeTopUpRegion     CommandType = "top_up_region"
 	TypeFinishRetiring  CommandType = "finish_retiring"
@@ -96,6 +97,8 @@ func newBody(typ CommandType) (command, bool) {
 		return new(RemoveMember), true
 	case TypeRestoreState:
 		return new(RestoreState), true
+	case TypeSetDNSSECKey:
+		return new(SetDNSSECKey), true
 	case TypeRecordVerdicts:
 		return new(RecordVerdicts), true
 	case TypeTopUpRegion:

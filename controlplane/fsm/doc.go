@@ -25,6 +25,7 @@
 //   - remove_member: RemoveMember
 //   - restore_state: RestoreState, which replaces the domains, edges and
 //     DNS settings with a snapshot's
+//   - set_dnssec_key: SetDNSSECKey, the key that signs every zone
 //   - record_verdicts: RecordVerdicts, blocklist results that may move a
 //     listed domain to retiring
 //   - top_up_region: TopUpRegion, which promotes standby domains
@@ -47,9 +48,9 @@
 // removing an edge of its region, or changing such an edge's MX host or
 // addresses, while the domain's MX points at the edges. An edge entering or
 // leaving MX (by its health or draining flag) counts too. A change to the DNS
-// settings bumps every domain and DNS.OpsSerial. A change to an edge's MX
-// host or addresses also bumps DNS.OpsSerial, because the operations zone
-// holds the A and AAAA records of the MX hosts. A heartbeat bumps nothing
+// settings, or a new DNSSEC key, bumps every domain and DNS.OpsSerial. A
+// change to an edge's MX host or addresses also bumps DNS.OpsSerial, because
+// the operations zone holds the A and AAAA records of the MX hosts. A heartbeat bumps nothing
 // unless it brings an unhealthy edge back.
 //
 // # Snapshots

@@ -24,6 +24,8 @@ var (
 	// ErrOwnerCodesExhausted rejects registering a new edge when every
 	// owner code is taken.
 	ErrOwnerCodesExhausted = errors.New("owner codes exhausted")
+	// ErrDNSSECKeyExists rejects a signing key when a different one is set.
+	ErrDNSSECKeyExists = errors.New("dnssec key exists")
 )
 
 // RejectError is a business rejection: Message says which value was wrong

@@ -55,6 +55,7 @@ func decodeSnapshot(r io.Reader) (*state.State, error) {
 	for name, c := range file.State.Blocklist {
 		s.Blocklist[name] = c
 	}
+	s.DNSSEC = file.State.DNSSEC
 	for name, d := range file.State.Domains {
 		s.Domains[name] = d
 	}

@@ -9,6 +9,9 @@
 package state
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -135,8 +138,22 @@ type State struct {
 	// Members maps the Raft server id of each control-plane node to the
 	// URL of its API, so that a follower can forward writes to the leader.
 	Members map[string]Member `json:"members"`
+	// DNSSEC holds the keys that sign every served zone; empty means the
+	// zones are served unsigned.
+	DNSSEC []DNSSECKey `json:"dnssec,omitempty"`
 	// Blocklist maps a pool domain's name to its blocklist evidence.
 	Blocklist map[string]DomainChecks `json:"blocklist,omitempty"`
+}
+
+// DNSSECKey is a combined signing key (RFC 6781 §3.1.3) shared by every
+// zone. The leader generates it; each node signs its answers with it.
+type DNSSECKey struct {
+	// Algorithm is the DNSSEC algorithm number; 13 is ECDSA P-256 with
+	// SHA-256 (RFC 6605), the only one supported.
+	Algorithm uint8 `json:"algorithm"`
+	// PrivateKey is the 32-octet private scalar in standard base64.
+	PrivateKey string    `json:"private_key"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // Member is one control-plane node as other nodes reach its API.
@@ -164,6 +181,7 @@ func (s *State) Clone() *State {
 		Edges:   make(map[string]Edge, len(s.Edges)),
 		DNS:     s.DNS,
 		Members: make(map[string]Member, len(s.Members)),
+		DNSSEC:  slices.Clone(s.DNSSEC),
 		// The values are never modified once published, so the copy
 		// shares them.
 		Blocklist: maps.Clone(s.Blocklist),
@@ -232,4 +250,21 @@ func (s *State) RegionEdges(region string) []Edge {
 // in which the state stores domain and host names.
 func CanonicalName(name string) string {
 	return strings.TrimSuffix(strings.ToLower(name), ".")
+}
+
+// ECDSAKey decodes the key's private scalar. It fails for an algorithm
+// other than 13 and for a scalar that is not a valid P-256 private key.
+func (k DNSSECKey) ECDSAKey() (*ecdsa.PrivateKey, error) {
+	if k.Algorithm != 13 {
+		return nil, fmt.Errorf("dnssec key algorithm %d: only 13 (ECDSA P-256 SHA-256) is supported", k.Algorithm)
+	}
+	raw, err := base64.StdEncoding.DecodeString(k.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("decode dnssec private key: %w", err)
+	}
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse dnssec private key: %w", err)
+	}
+	return priv, nil
 }

@@ -150,3 +150,14 @@ type RemoveRequest struct {
 type TransferLeadershipRequest struct {
 	ID string `json:"id"`
 }
+
+// DSResponse is the body of GET /v1/dns/ds/{zone}: the records that link a
+// signed zone to its parent.
+type DSResponse struct {
+	Zone   string `json:"zone"`
+	KeyTag uint16 `json:"key_tag"`
+	// DS is the SHA-256 DS record to publish at the registrar, and DNSKEY
+	// the key it hashes, both in zone-file syntax.
+	DS     string `json:"ds"`
+	DNSKEY string `json:"dnskey"`
+}
