@@ -161,6 +161,9 @@ func (f *Feed) refresh(ctx context.Context) {
 	}
 
 	err := f.fetch(ctx)
+	if err != nil && ctx.Err() != nil {
+		return // the caller gave up, which says nothing about the feed
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err != nil {

@@ -61,6 +61,7 @@ func (n *Node) routes() http.Handler {
 			r.Get("/edges", n.listEdges)
 			r.Get("/cluster/status", n.clusterStatus)
 			r.Get("/cluster/peers", n.clusterPeers)
+			n.rotationRoutes(r)
 			r.With(n.consistentReads).Get("/dns/ds/{zone}", n.showDS)
 			r.Group(func(r chi.Router) {
 				r.Use(n.leaderOnly)

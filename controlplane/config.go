@@ -65,6 +65,9 @@ type Config struct {
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	TrailingLogs      uint64
+	// Rotation configures the blocklist checks and the domain rotation
+	// that the leader runs.
+	Rotation RotationConfig
 
 	// raftLayer, when set, replaces the TCP stream layer that the Raft
 	// transport would open on RaftListen, and its Addr is the address the
@@ -93,6 +96,7 @@ func (c Config) withDefaults() Config {
 		c.EdgeTimeout = DefaultEdgeTimeout
 	}
 	c.Autopilot = c.Autopilot.withDefaults(c.HeartbeatTimeout)
+	c.Rotation = c.Rotation.withDefaults()
 	return c
 }
 
@@ -122,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.SnapshotInterval < 0 {
 		return fmt.Errorf("invalid control-plane config: snapshot interval %s is negative", c.SnapshotInterval)
+	}
+	if err := c.Rotation.validate(); err != nil {
+		return err
 	}
 	return c.Autopilot.validate()
 }

@@ -39,12 +39,18 @@ func (n *Node) runLeaderWork() (stop func()) {
 		defer close(done)
 		n.watchEdges(ctx)
 	}()
+	rotationDone := make(chan struct{})
+	go func() {
+		defer close(rotationDone)
+		n.runRotation(ctx)
+	}()
 
 	n.pilot.forgetSeen()
 	n.autopilot.Start(ctx)
 	return func() {
 		cancel()
 		<-done
+		<-rotationDone
 		<-n.autopilot.Stop()
 		n.pilot.state.Store(nil)
 	}

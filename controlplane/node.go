@@ -31,6 +31,7 @@ type Node struct {
 	autopilot *autopilot.Autopilot
 	pilot     *autopilotDelegate
 	metrics   *nodeMetrics
+	rotation  *rotationMetrics
 
 	server   *http.Server
 	apiAddr  net.Addr       // nil without Config.APIListen
@@ -75,6 +76,7 @@ func Open(cfg Config) (*Node, error) {
 	n.apiURL = advertisedAPIURL(cfg.APIAdvertise, n.apiAddr)
 	n.autopilot = n.newAutopilot()
 	n.registerNodeGauges()
+	n.rotation = n.registerRotationMetrics()
 	n.observeStateChanges()
 	n.startAnnouncing()
 	n.startLeaderWork()

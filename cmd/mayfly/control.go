@@ -125,6 +125,10 @@ type controlService struct {
 // startControl opens the node, bootstraps or joins, and starts DNS. On
 // error it stops whatever it started.
 func startControl(ctx context.Context, cfg config.Config, logger *slog.Logger) (*controlService, error) {
+	rotation, err := rotationConfig(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	node, err := controlplane.Open(controlplane.Config{
 		NodeID:              cfg.NodeID,
 		DataDir:             cfg.DataDir,
@@ -145,6 +149,7 @@ func startControl(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		SnapshotThreshold:   uint64(cfg.Control.Raft.SnapshotThreshold),
 		SnapshotInterval:    cfg.Control.Raft.SnapshotInterval,
 		TrailingLogs:        uint64(cfg.Control.Raft.TrailingLogs),
+		Rotation:            rotation,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start control plane: %w", err)

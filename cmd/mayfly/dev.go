@@ -183,6 +183,10 @@ func (s *devService) prepareDataDir() error {
 }
 
 func (s *devService) startControl(ctx context.Context) error {
+	rotation, err := rotationConfig(s.cfg, s.logger)
+	if err != nil {
+		return err
+	}
 	node, err := controlplane.Open(controlplane.Config{
 		NodeID:           s.cfg.NodeID,
 		DataDir:          filepath.Join(s.dataDir, "control"),
@@ -196,6 +200,7 @@ func (s *devService) startControl(ctx context.Context) error {
 		HeartbeatTimeout: s.cfg.Control.HeartbeatTimeout,
 		ElectionTimeout:  s.cfg.Control.ElectionTimeout,
 		EdgeTimeout:      s.cfg.Control.EdgeTimeout,
+		Rotation:         rotation,
 	})
 	if err != nil {
 		return fmt.Errorf("start control plane: %w", err)

@@ -47,13 +47,14 @@ type devProcess struct {
 	done    chan error
 }
 
-// startDevProcess runs `mayfly dev` on free ports and reads the addresses
-// it prints.
-func startDevProcess(t *testing.T, bin binaries) *devProcess {
+// startDevProcess runs `mayfly dev` on free ports, with extra arguments
+// such as --config FILE, and reads the addresses it prints.
+func startDevProcess(t *testing.T, bin binaries, extra ...string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin.mayfly, "dev",
+	args := append([]string{"dev",
 		"--http-listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0",
-		"--api-listen", "127.0.0.1:0", "--raft-listen", "127.0.0.1:0")
+		"--api-listen", "127.0.0.1:0", "--raft-listen", "127.0.0.1:0"}, extra...)
+	cmd := exec.Command(bin.mayfly, args...)
 	cmd.Env = append(os.Environ(), "MAYFLY_EDGE_INTERNAL_LISTEN=127.0.0.1:0", "MAYFLY_OPERATOR_TOKEN=")
 	cmd.Stderr = &bytes.Buffer{}
 	stdout, err := cmd.StdoutPipe()

@@ -12,7 +12,7 @@ import (
 
 func newDomainsCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "domains", Short: "List, add and retire pool domains"}
-	cmd.AddCommand(domainsList(g), domainsShow(g), domainsAdd(g), domainsRetire(g))
+	cmd.AddCommand(domainsList(g), domainsShow(g), domainsAdd(g), domainsRetire(g), domainsPool(g))
 	return cmd
 }
 
@@ -60,18 +60,18 @@ func domainsShow(g *globals) *cobra.Command {
 	var consistent bool
 	cmd := &cobra.Command{
 		Use:   "show NAME",
-		Short: "Show one pool domain",
+		Short: "Show one pool domain with its blocklist evidence",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.controlClient()
 			if err != nil {
 				return err
 			}
-			d, err := c.Domain(cmd.Context(), args[0], readOptions(consistent)...)
+			resp, err := c.DomainChecks(cmd.Context(), args[0], readOptions(consistent)...)
 			if err != nil {
 				return err
 			}
-			return g.printDomains(cmd, []state.Domain{d})
+			return g.printDomainChecks(cmd, resp)
 		},
 	}
 	cmd.Flags().BoolVar(&consistent, "consistent", false, consistentUsage)

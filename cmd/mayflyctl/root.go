@@ -45,7 +45,7 @@ func newRootCommand() *cobra.Command {
 	flags.StringVar(&g.edge, "edge", envOr("MAYFLY_EDGE", "http://127.0.0.1:8080"), "edge public API URL for inbox commands (env MAYFLY_EDGE)")
 	flags.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 
-	root.AddCommand(newDomainsCommand(g), newClusterCommand(g), newEdgesCommand(g), newInboxCommand(g), newDNSCommand(g))
+	root.AddCommand(newDomainsCommand(g), newClusterCommand(g), newEdgesCommand(g), newInboxCommand(g), newDNSCommand(g), newBlocklistCommand(g))
 	return root
 }
 

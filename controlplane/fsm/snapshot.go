@@ -52,10 +52,10 @@ func decodeSnapshot(r io.Reader) (*state.State, error) {
 	s := state.New()
 	s.Index = file.State.Index
 	s.DNS = file.State.DNS
+	s.DNSSEC = file.State.DNSSEC
 	for name, c := range file.State.Blocklist {
 		s.Blocklist[name] = c
 	}
-	s.DNSSEC = file.State.DNSSEC
 	for name, d := range file.State.Domains {
 		s.Domains[name] = d
 	}
