@@ -27,10 +27,13 @@ type ownerLookup interface {
 // and a streamed body.
 type forwarder struct {
 	ownCode string
-	local   http.Handler
-	owners  ownerLookup
-	proxy   *httputil.ReverseProxy
-	logger  *slog.Logger
+	// stop, once closed, ends forwarded requests that are held open, so
+	// that a shutdown need not wait for them.
+	stop   <-chan struct{}
+	local  http.Handler
+	owners ownerLookup
+	proxy  *httputil.ReverseProxy
+	logger *slog.Logger
 }
 
 type forwardKey struct{}
@@ -41,8 +44,8 @@ type forwardTarget struct {
 	base  *url.URL
 }
 
-func newForwarder(ownCode string, local http.Handler, owners ownerLookup, client *ownerClient, logger *slog.Logger) *forwarder {
-	f := &forwarder{ownCode: ownCode, local: local, owners: owners, logger: logger}
+func newForwarder(ownCode string, local http.Handler, owners ownerLookup, client *ownerClient, stop <-chan struct{}, logger *slog.Logger) *forwarder {
+	f := &forwarder{ownCode: ownCode, stop: stop, local: local, owners: owners, logger: logger}
 	f.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target := pr.In.Context().Value(forwardKey{}).(forwardTarget)
@@ -77,12 +80,36 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := httpstatus.NewRecorder(w)
 	ctx := context.WithValue(r.Context(), forwardKey{}, forwardTarget{owner: owner, base: base})
+	if heldOpen(r) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-f.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	// The proxy panics with http.ErrAbortHandler when a reply breaks off
+	// after its header, as a stream does when its client leaves, so the
+	// request is logged on the way out either way.
+	defer func() {
+		f.logger.Info("http request forwarded",
+			"method", r.Method,
+			"edge_id", owner.ID,
+			"status", rec.Code(),
+			"duration_ms", time.Since(start).Milliseconds())
+	}()
 	f.proxy.ServeHTTP(rec, r.WithContext(ctx))
-	f.logger.Info("http request forwarded",
-		"method", r.Method,
-		"edge_id", owner.ID,
-		"status", rec.Code(),
-		"duration_ms", time.Since(start).Milliseconds())
+}
+
+// heldOpen reports whether a request may stay open for long: an event
+// stream or a listing that waits for mail.
+func heldOpen(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		(r.URL.Path == "/api/v1/inbox/events" || r.URL.Query().Get("wait") != "")
 }
 
 // ownerOf returns the owner of the inbox a request is for, when that is

@@ -66,8 +66,11 @@ type Node struct {
 	internalLn net.Listener
 
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	// stop is closed when Shutdown starts, to end event streams and
+	// listings held open for mail.
+	stop chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
 }
 
 // registerRetry bounds the wait between attempts to reach the control plane.
@@ -80,7 +83,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 	if opts.ClusterToken == "" {
 		return nil, errors.New("start edge: the cluster token is missing")
 	}
-	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger, metrics: metrics.New()}
+	n := &Node{cfg: cfg, opts: opts, logger: opts.Logger, metrics: metrics.New(), stop: make(chan struct{})}
 	cp, err := client.New(cfg.ControlPlane, opts.ClusterToken)
 	if err != nil {
 		return nil, fmt.Errorf("control-plane client: %w", err)
@@ -221,9 +224,10 @@ func (n *Node) serve(ctx context.Context, code string) {
 		Logger:     n.logger.With("subsystem", "api"),
 		Ready:      n.dir.Ready,
 		Draining:   n.draining,
+		Stop:       n.stop,
 	}, n.inboxes, n.dir)
 	n.http = &http.Server{
-		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.logger.With("subsystem", "forward"))),
+		Handler:           n.publicHandler(newForwarder(code, handler, n.dir, n.owners, n.stop, n.logger.With("subsystem", "forward"))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          redactingLogger(n.logger.With("subsystem", "http")),
 	}
@@ -319,6 +323,7 @@ func (n *Node) InternalURL() string { return n.internalURL }
 func (n *Node) Shutdown(ctx context.Context) error {
 	var err error
 	n.once.Do(func() {
+		close(n.stop)
 		if n.http != nil {
 			err = errors.Join(err, n.http.Shutdown(ctx), n.internal.Shutdown(ctx))
 		}

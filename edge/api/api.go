@@ -47,6 +47,12 @@ type Config struct {
 	// Draining reports whether an operator is draining this edge, which
 	// then creates no inboxes. Nil means never.
 	Draining func() bool
+	// Stop, once closed, ends the event streams and held listings, so
+	// that a graceful shutdown need not wait for them. Nil means never.
+	Stop <-chan struct{}
+	// MaxStreamsPerInbox bounds the open event streams of one inbox; 0
+	// means DefaultMaxStreamsPerInbox.
+	MaxStreamsPerInbox int
 }
 
 // Maximum size of a JSON request body.
@@ -57,11 +63,15 @@ type API struct {
 	cfg     Config
 	inboxes Inboxes
 	domains Domains
+	streams *streamLimiter
 }
 
 // New returns the API's handler.
 func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
-	a := &API{cfg: cfg, inboxes: inboxes, domains: domains}
+	if cfg.MaxStreamsPerInbox <= 0 {
+		cfg.MaxStreamsPerInbox = DefaultMaxStreamsPerInbox
+	}
+	a := &API{cfg: cfg, inboxes: inboxes, domains: domains, streams: newStreamLimiter(cfg.MaxStreamsPerInbox)}
 
 	r := chi.NewRouter()
 	r.Use(requestLog(cfg.Logger))
@@ -75,6 +85,7 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 	r.Get("/readyz", readyz(cfg.Ready))
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Get("/openapi.json", serveOpenAPI)
 		r.Get("/domains", a.listDomains)
 		r.Post("/inboxes", a.createInbox)
 		r.Route("/inbox", func(r chi.Router) {
@@ -82,6 +93,7 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 			r.Get("/", a.getInbox)
 			r.Delete("/", a.deleteInbox)
 			r.Post("/extend", a.extendInbox)
+			r.Get("/events", a.inboxEvents)
 			r.Get("/messages", a.listMessages)
 			r.Get("/messages/{id}", a.getMessage)
 			r.Delete("/messages/{id}", a.deleteMessage)

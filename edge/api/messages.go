@@ -26,7 +26,7 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 		writeQueryError(w, err)
 		return
 	}
-	msgs, err := waitForMessages(r.Context(), accessFrom(r), q)
+	msgs, err := waitForMessages(r.Context(), a.cfg.Stop, accessFrom(r), q)
 	if r.Context().Err() != nil {
 		a.cfg.Logger.Debug("list messages ended early: the client went away")
 		return
@@ -37,17 +37,22 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apitypes.MessageSummary, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, apitypes.MessageSummary{
-			ID:             m.ID,
-			From:           m.From,
-			Subject:        m.Subject,
-			ReceivedAt:     m.ReceivedAt,
-			Size:           m.Size,
-			HasAttachments: m.HasAttachments,
-			Seen:           m.Seen,
-		})
+		out = append(out, summaryJSON(m))
 	}
 	writeJSON(w, http.StatusOK, apitypes.Messages{Messages: out})
+}
+
+// summaryJSON returns the listing entry of a message.
+func summaryJSON(m inbox.MessageSummary) apitypes.MessageSummary {
+	return apitypes.MessageSummary{
+		ID:             m.ID,
+		From:           m.From,
+		Subject:        m.Subject,
+		ReceivedAt:     m.ReceivedAt,
+		Size:           m.Size,
+		HasAttachments: m.HasAttachments,
+		Seen:           m.Seen,
+	}
 }
 
 // getMessage returns the parsed message. With remote_content=allow its

@@ -34,12 +34,16 @@ type apiHarness struct {
 	server  *httptest.Server
 	address string
 	token   string
+	log     *slog.Logger
 }
+
+func (h *apiHarness) logger() *slog.Logger { return h.log }
 
 func newAPIHarness(t *testing.T) *apiHarness {
 	t.Helper()
 	h := &apiHarness{t: t, dir: t.TempDir(), address: "reader.k3abcdefgh@mayfly.test"}
 	logger := slog.New(slog.NewTextHandler(testLogWriter{t}, nil))
+	h.log = logger
 	svc, err := inbox.Open(inbox.Config{DataDir: h.dir, OwnerCode: "k3", Logger: logger})
 	if err != nil {
 		t.Fatalf("inbox.Open: %v", err)

@@ -16,7 +16,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// defaultRetryAfter is the Retry-After, in seconds, of 429 and 503 replies
+// whose handler sets none.
+const defaultRetryAfter = "5"
+
+// writeError writes the JSON error reply. A 429 or 503 always tells the
+// client when to retry.
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", defaultRetryAfter)
+		}
+	}
 	writeJSON(w, status, apitypes.Error{Error: message, Code: code})
 }
 

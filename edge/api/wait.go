@@ -16,16 +16,9 @@ import (
 // reply (ownerReplyTimeout in package edge), so the two must move together.
 const maxWait = 60 * time.Second
 
-// waitPollInterval is how often a held listing looks at the inbox again.
-//
-// TODO: a notification from delivery would return at once and save the
-// polling. Until then a message shows up at most this late.
-const waitPollInterval = 200 * time.Millisecond
-
 // messageQuery holds the query parameters of GET /inbox/messages.
 type messageQuery struct {
-	// after keeps only messages with a larger id. Message ids start with
-	// the receive time, so their text sorts by arrival.
+	// after keeps only messages stored after the message with this id.
 	after   string
 	from    string
 	subject string
@@ -52,32 +45,59 @@ func parseMessageQuery(values url.Values) (messageQuery, error) {
 	return q, nil
 }
 
-// matches reports whether a message passes the filters.
-func (q messageQuery) matches(m inbox.MessageSummary) bool {
-	return m.ID > q.after &&
-		strings.Contains(strings.ToLower(m.From), q.from) &&
-		strings.Contains(strings.ToLower(m.Subject), q.subject)
-}
-
 // filter returns the messages that pass the filters, in their order.
 func (q messageQuery) filter(msgs []inbox.MessageSummary) []inbox.MessageSummary {
+	after := cursorAt(msgs, q.after)
 	out := msgs[:0:0]
 	for _, m := range msgs {
-		if q.matches(m) {
+		if after.precedes(m) &&
+			strings.Contains(strings.ToLower(m.From), q.from) &&
+			strings.Contains(strings.ToLower(m.Subject), q.subject) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
+// cursor marks a place in an inbox's arrival order: the messages stored
+// after the message it names. The zero cursor precedes every message.
+type cursor struct {
+	id  string
+	seq uint64
+}
+
+// cursorAt returns the cursor of the message id in msgs. Message ids begin
+// with the time a message started to arrive, and a large message may be
+// stored after a small one with a later id, so a cursor compares commit
+// sequences when it can. For an id no longer in the inbox it compares ids.
+func cursorAt(msgs []inbox.MessageSummary, id string) cursor {
+	for _, m := range msgs {
+		if m.ID == id {
+			return cursorOf(m)
+		}
+	}
+	return cursor{id: id}
+}
+
+func cursorOf(m inbox.MessageSummary) cursor { return cursor{id: m.ID, seq: m.Seq} }
+
+// precedes reports whether m was stored after the cursor's message.
+func (c cursor) precedes(m inbox.MessageSummary) bool {
+	if c.seq > 0 && m.Seq > 0 {
+		return m.Seq > c.seq
+	}
+	return m.ID > c.id
+}
+
 // waitForMessages lists the inbox until a message passes the filters, the
-// wait ends or the client goes away. An empty result with a nil error
-// means the wait ended without a match.
-func waitForMessages(ctx context.Context, access *inbox.Access, q messageQuery) ([]inbox.MessageSummary, error) {
+// wait ends, the API stops or the client goes away. Delivery wakes it, so
+// a message is returned as soon as it is stored. An empty result with a
+// nil error means the wait ended without a match.
+func waitForMessages(ctx context.Context, stop <-chan struct{}, access *inbox.Access, q messageQuery) ([]inbox.MessageSummary, error) {
+	changed, unwatch := access.Watch()
+	defer unwatch()
 	timer := time.NewTimer(q.wait)
 	defer timer.Stop()
-	ticker := time.NewTicker(waitPollInterval)
-	defer ticker.Stop()
 
 	for {
 		msgs, err := access.Messages(ctx)
@@ -92,7 +112,9 @@ func waitForMessages(ctx context.Context, access *inbox.Access, q messageQuery) 
 			return nil, fmt.Errorf("wait for messages: %w", ctx.Err())
 		case <-timer.C:
 			return nil, nil
-		case <-ticker.C:
+		case <-stop:
+			return nil, nil
+		case <-changed:
 		}
 	}
 }

@@ -66,6 +66,20 @@ type Messages struct {
 	Messages []MessageSummary `json:"messages"`
 }
 
+// The events of GET /api/v1/inbox/events, a text/event-stream. A "message"
+// event carries a MessageSummary as its data and the message id as its
+// event id; an "expired" event carries an ExpiredEvent and ends the stream.
+const (
+	EventMessage = "message"
+	EventExpired = "expired"
+)
+
+// ExpiredEvent is the data of an "expired" event, sent when the inbox
+// expires or is deleted.
+type ExpiredEvent struct {
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // Attachment describes one attachment of a message.
 type Attachment struct {
 	Index       int    `json:"index"`

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter is the edge's Retry-After on 429 and 503 replies, 0 when
+	// it sent none.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -39,6 +43,9 @@ func IsUnauthorized(err error) bool {
 type Client struct {
 	base string
 	http *http.Client
+	// stream has no overall timeout, for event streams that last as long
+	// as the inbox; their context ends them.
+	stream *http.Client
 }
 
 // requestTimeout bounds every request. It is longer than the edge's
@@ -48,7 +55,12 @@ const requestTimeout = 90 * time.Second
 // New returns a client for the edge at baseURL, such as
 // http://127.0.0.1:8080.
 func New(baseURL string) *Client {
-	return &Client{base: strings.TrimSuffix(baseURL, "/"), http: &http.Client{Timeout: requestTimeout}}
+	transport := http.DefaultTransport
+	return &Client{
+		base:   strings.TrimSuffix(baseURL, "/"),
+		http:   &http.Client{Transport: transport, Timeout: requestTimeout},
+		stream: &http.Client{Transport: transport},
+	}
 }
 
 // Domains returns the domains a new address can use.
@@ -198,12 +210,20 @@ func (c *Client) send(ctx context.Context, method, path, token string, body io.R
 		return resp, nil
 	}
 	defer resp.Body.Close()
+	return nil, replyError(resp)
+}
+
+// replyError turns a non-2xx reply into an *APIError.
+func replyError(resp *http.Response) *APIError {
 	apiErr := &APIError{Status: resp.StatusCode}
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		apiErr.RetryAfter = time.Duration(secs) * time.Second
+	}
 	var e apitypes.Error
 	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e) == nil {
 		apiErr.Code, apiErr.Message = e.Code, e.Error
 	} else {
 		apiErr.Message = http.StatusText(resp.StatusCode)
 	}
-	return nil, apiErr
+	return apiErr
 }

@@ -143,6 +143,7 @@ func (a *Access) Extend(ctx context.Context, ttl time.Duration) (time.Time, erro
 	if err != nil {
 		return time.Time{}, fmt.Errorf("extend inbox %s: %w", encodeID(a.id), err)
 	}
+	a.s.notes.notify(encodeID(a.id))
 	a.s.log.Info("inbox extended", "inbox_id", encodeID(a.id), "expires_at", expiresAt)
 	return expiresAt, nil
 }
@@ -160,6 +161,7 @@ func (a *Access) Delete(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("delete inbox %s: %w", encodeID(a.id), err)
 	}
+	a.s.notes.notify(encodeID(a.id))
 	a.s.log.Info("inbox deleted", "inbox_id", encodeID(a.id))
 	return nil
 }

@@ -272,6 +272,7 @@ func (d *Delivery) report(stored []bool) {
 		}
 		id := encodeID(c.messageID)
 		d.stored = append(d.stored, id)
+		d.s.notes.notify(encodeID(c.inboxID))
 		d.s.log.Info("message delivered", "inbox_id", encodeID(c.inboxID), "message_id", id, "size", d.size)
 	}
 }

@@ -32,6 +32,9 @@ type MessageSummary struct {
 	Size           int64 // raw message size in bytes
 	HasAttachments bool
 	Seen           bool
+	// Seq orders the inbox's messages by the time they were stored, from
+	// 1; it is 0 for messages stored by versions that did not record it.
+	Seq uint64
 }
 
 // Messages returns the summaries of every message, newest first. A message
@@ -183,6 +186,7 @@ func (a *Access) openMeta(m store.Message) (MessageSummary, *seal.MessageOpener,
 		Size:           meta.Size,
 		HasAttachments: meta.HasAttachments,
 		Seen:           m.Seen,
+		Seq:            m.Seq,
 	}
 	return summary, opener, nil
 }

@@ -46,6 +46,7 @@ type Service struct {
 	epochs *seal.EpochKeys
 	decoy  *decoy
 	keys   *keyCache
+	notes  *notifier
 
 	// Buffers of a Delivery: a plaintext chunk and a sealed chunk.
 	plainPool  sync.Pool
@@ -98,7 +99,7 @@ func newService(cfg Config, st *store.Store, epochs *seal.EpochKeys) (*Service, 
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d, keys: newKeyCache()}
+	s := &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d, keys: newKeyCache(), notes: newNotifier()}
 	s.plainPool.New = newBuffer(seal.ChunkSize)
 	s.sealedPool.New = newBuffer(seal.ChunkSize + seal.ChunkOverhead)
 	return s, nil

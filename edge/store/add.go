@@ -144,6 +144,9 @@ func putNewMessage(tx *bbolt.Tx, now time.Time, m NewMessage) (bool, bool, error
 	record.Chunks = m.Body.Chunks()
 	record.BodyInFile = m.Body.InFile()
 	record.Epoch = m.Body.epoch
+	if record.Seq, err = records.NextSequence(); err != nil {
+		return false, false, err
+	}
 	if err := records.Put(record.ID, encodeMessage(sealRecordWith(m.Body.key, record))); err != nil {
 		return false, false, err
 	}

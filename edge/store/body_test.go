@@ -329,10 +329,11 @@ func TestOpenBody_NextAfterEnd(t *testing.T) {
 func TestDecodeMessage_Version1(t *testing.T) {
 	m, _ := newTestMessage(t, 1, 3)
 	m.Seen = true
+	m.Seq = 0
 	record := encodeMessage(m)
-	// Version 1 is version 3 without the body-in-file flag and the epoch
-	// at the end.
-	v1 := append([]byte{1}, record[1:len(record)-9]...)
+	// Version 1 is version 4 without the body-in-file flag, the epoch and
+	// the one-byte sequence 0 at the end.
+	v1 := append([]byte{1}, record[1:len(record)-10]...)
 	m.Epoch = 0
 
 	got, err := decodeMessage(m.ID, v1)
@@ -350,4 +351,20 @@ func fmtMessage(m Message) string {
 
 func equalChunks(a, b [][]byte) bool {
 	return slices.EqualFunc(a, b, bytes.Equal)
+}
+
+func TestDecodeMessage_Version3HasNoSequence(t *testing.T) {
+	m, _ := newTestMessage(t, 1, 3)
+	m.Seq = 0
+	record := encodeMessage(m)
+	// Version 3 is version 4 without the one-byte sequence 0 at the end.
+	v3 := append([]byte{3}, record[1:len(record)-1]...)
+
+	got, err := decodeMessage(m.ID, v3)
+	if err != nil {
+		t.Fatalf("decodeMessage: %v", err)
+	}
+	if fmtMessage(got) != fmtMessage(m) {
+		t.Errorf("got %+v, want %+v", got, m)
+	}
 }

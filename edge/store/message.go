@@ -28,6 +28,11 @@ type Message struct {
 	// BodyInFile is whether the chunks are in the message's body file
 	// rather than in the chunk bucket.
 	BodyInFile bool
+	// Seq orders the inbox's messages by commit, from 1. The store sets
+	// it. IDs begin with the time a message started to arrive, so a large
+	// message can commit after a smaller one with a later ID; readers that
+	// resume from a message use Seq to miss neither.
+	Seq uint64
 }
 
 // Messages returns the inbox's messages, oldest first. An inbox without
@@ -246,6 +251,7 @@ func encodeMessage(m Message) []byte {
 	e.bool(m.Seen)
 	e.bool(m.BodyInFile)
 	e.int64(m.Epoch)
+	e.uvarint(m.Seq)
 	return e.buf
 }
 
@@ -264,6 +270,9 @@ func decodeMessage(id, record []byte) (Message, error) {
 	}
 	if d.version >= 3 {
 		m.Epoch = d.int64()
+	}
+	if d.version >= 4 {
+		m.Seq = d.uvarint()
 	}
 	if err := d.finish(); err != nil {
 		return Message{}, fmt.Errorf("message %x: %w", id, err)

@@ -8,12 +8,13 @@ import (
 )
 
 // Record versions, the first byte of every record. An inbox record is at
-// version 1. A message record is written at version 3, which adds the
-// epoch of its epoch layer, and read at versions 1 and 2 as well, which
-// have no epoch layer that the store can open.
+// version 1. A message record is written at version 4, which adds the
+// commit sequence to version 3's epoch of its epoch layer. It is read at
+// versions 1 to 3 as well: their sequence is 0, and versions 1 and 2 have
+// no epoch layer that the store can open.
 const (
 	recordVersion        = 1
-	messageRecordVersion = 3
+	messageRecordVersion = 4
 )
 
 // ErrCorruptRecord is returned for a stored record that does not decode.

@@ -214,6 +214,10 @@ func TestStore_MessagesRoundTrip(t *testing.T) {
 	if !bytes.Equal(list[0].ID, first.ID) || !bytes.Equal(list[1].ID, second.ID) {
 		t.Errorf("messages not in id order")
 	}
+	if list[0].Seq != 1 || list[1].Seq != 2 {
+		t.Errorf("got sequences %d and %d, want 1 and 2 in commit order", list[0].Seq, list[1].Seq)
+	}
+	second.Seq = 2
 	if fmt.Sprint(list[1]) != fmt.Sprint(second) {
 		t.Errorf("got %+v, want %+v", list[1], second)
 	}
@@ -561,7 +565,7 @@ func TestDecode_CorruptRecords(t *testing.T) {
 		{"inbox truncated", inboxRecord[:len(inboxRecord)-1], decodeInboxErr},
 		{"inbox trailing byte", append(bytes.Clone(inboxRecord), 0), decodeInboxErr},
 		{"message truncated", messageRecord[:len(messageRecord)-1], decodeMessageErr},
-		{"message invalid flag", withByte(messageRecord, len(messageRecord)-9, 2), decodeMessageErr},
+		{"message invalid flag", withByte(messageRecord, len(messageRecord)-10, 2), decodeMessageErr},
 		{"message huge length", []byte{recordVersion, 0xff, 0xff, 0xff, 0xff, 0x0f}, decodeMessageErr},
 	}
 	for _, tt := range tests {
