@@ -3,6 +3,7 @@ package blocklist_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,32 @@ func TestNewFeed_RejectsBadURL(t *testing.T) {
 		if _, err := blocklist.NewFeed(blocklist.FeedConfig{Name: "x", URL: raw}); err == nil {
 			t.Errorf("NewFeed with URL %q succeeded, want an error", raw)
 		}
+	}
+}
+
+func TestFeed_IfModifiedSince(t *testing.T) {
+	const stamp = "Fri, 04 Dec 2026 10:00:00 GMT"
+	var conditional []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conditional = append(conditional, r.Header.Get("If-Modified-Since"))
+		if r.Header.Get("If-Modified-Since") == stamp {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Last-Modified", stamp)
+		_, _ = w.Write([]byte("dated.test\n"))
+	}))
+	defer srv.Close()
+	feed := newFeed(t, srv.URL, time.Millisecond)
+
+	feed.Check(context.Background(), "dated.test")
+	time.Sleep(5 * time.Millisecond)
+	res := feed.Check(context.Background(), "dated.test")
+
+	if len(conditional) != 2 || conditional[0] != "" || conditional[1] != stamp {
+		t.Errorf("If-Modified-Since of the requests = %q, want none, then %q", conditional, stamp)
+	}
+	if res.Verdict != blocklist.Listed {
+		t.Errorf("verdict after 304 = %s, want listed from the kept list", res.Verdict)
 	}
 }

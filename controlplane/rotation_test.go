@@ -229,3 +229,23 @@ func TestRotation_EmptyStandbyAlert(t *testing.T) {
 		t.Errorf("metrics lack the empty-standby alert:\n%s", body)
 	}
 }
+
+func TestRotation_MaxExposureRetires(t *testing.T) {
+	cfg := testConfig(t, "node-1")
+	cfg.Rotation = RotationConfig{
+		Policy: policy.Config{MinActive: 2, MaxExposure: 3 * time.Second, RetiringGrace: time.Hour},
+		Tick:   50 * time.Millisecond,
+	}
+	n := openNode(t, cfg)
+	waitLeader(t, n)
+	addPool(t, n)
+
+	eventually(t, "a.test and b.test retiring after the exposure age", func() bool {
+		s := n.State()
+		return statusOf(s, "a.test") == state.Retiring && statusOf(s, "b.test") == state.Retiring
+	})
+	eventually(t, "both standby domains promoted", func() bool { return len(n.State().ActiveDomains("local")) == 2 })
+	if d, _ := n.State().Domain("a.test"); !strings.Contains(d.Reason, "maximum exposure age") {
+		t.Errorf("reason = %q, want the exposure age", d.Reason)
+	}
+}
