@@ -27,32 +27,50 @@ const waitMargin = 300 * time.Millisecond
 
 func newInboxCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "inbox", Short: "Create an inbox and read its mail, for scripts"}
-	cmd.AddCommand(inboxNew(g), inboxWait(g), inboxRead(g))
+	cmd.AddCommand(inboxNew(g), inboxWait(g), inboxRead(g), inboxDelete(g))
 	return cmd
 }
 
 func inboxNew(g *globals) *cobra.Command {
 	var req apitypes.CreateInbox
+	var export bool
 	cmd := &cobra.Command{
 		Use:   "new",
 		Short: "Create an inbox and print its address (with --output json also the token and expiry)",
-		Args:  cobra.NoArgs,
+		Long: `Create an inbox and print its address. With --output json the reply
+also holds the token and the expiry. With --export the command prints
+shell lines that set MAYFLY_INBOX_ADDRESS, MAYFLY_INBOX_TOKEN and
+MAYFLY_INBOX_EXPIRES_AT, for: eval "$(mayflyctl inbox new --export)"`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			created, err := client.New(g.edge).CreateInbox(cmd.Context(), req)
 			if err != nil {
 				return err
 			}
-			if g.output == "json" {
-				return printJSON(cmd.OutOrStdout(), created)
+			out := cmd.OutOrStdout()
+			switch {
+			case export:
+				_, err = fmt.Fprintf(out, "export MAYFLY_INBOX_ADDRESS=%s\nexport MAYFLY_INBOX_TOKEN=%s\nexport MAYFLY_INBOX_EXPIRES_AT=%s\n",
+					shellQuote(created.Address), shellQuote(created.Token), shellQuote(created.ExpiresAt.Format(time.RFC3339)))
+			case g.output == "json":
+				err = printJSON(out, created)
+			default:
+				_, err = fmt.Fprintln(out, created.Address)
 			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), created.Address)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&export, "export", false, "print export lines for a POSIX shell instead of the address")
 	cmd.Flags().StringVar(&req.Prefix, "prefix", "", "custom start of the local part; a random tag follows it")
 	cmd.Flags().StringVar(&req.Domain, "domain", "", "domain of the address (default: chosen by the edge)")
 	cmd.Flags().StringVar(&req.TTL, "ttl", "", "lifetime such as 10m or 24h (default: the edge's default)")
 	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell. Addresses and tokens hold no
+// quote, but an address's local part may hold characters such as & or $.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // waitOptions select the message `inbox wait` waits for and what it prints.
@@ -180,6 +198,21 @@ func (g *globals) printWaited(cmd *cobra.Command, m apitypes.Message, opts waitO
 	}
 	_, err := fmt.Fprintln(cmd.OutOrStdout(), text)
 	return err
+}
+
+func inboxDelete(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete",
+		Short: "Delete the inbox and all its mail now; its token stops working",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			token, err := g.inboxToken()
+			if err != nil {
+				return err
+			}
+			return client.New(g.edge).DeleteInbox(cmd.Context(), token)
+		},
+	}
 }
 
 func inboxRead(g *globals) *cobra.Command {
