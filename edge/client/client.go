@@ -63,6 +63,19 @@ func New(baseURL string) *Client {
 	}
 }
 
+// Ready returns nil when the edge is ready to serve, and otherwise the
+// edge's 503 reply, whose message says why.
+func (c *Client) Ready(ctx context.Context) error {
+	_, _, err := c.download(ctx, "/readyz", "")
+	return err
+}
+
+// OpenAPI returns the edge's OpenAPI 3.1 document of this API, as JSON.
+func (c *Client) OpenAPI(ctx context.Context) ([]byte, error) {
+	b, _, err := c.download(ctx, "/api/v1/openapi.json", "")
+	return b, err
+}
+
 // Domains returns the domains a new address can use.
 func (c *Client) Domains(ctx context.Context) ([]string, error) {
 	var out apitypes.Domains

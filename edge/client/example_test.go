@@ -143,3 +143,15 @@ func (e *exampleEdge) close() {
 type exampleDomains []string
 
 func (d exampleDomains) ActiveDomains() []string { return d }
+
+// Check that an edge is ready before a test run starts.
+func ExampleClient_Ready() {
+	edge := startExampleEdge()
+	defer edge.close()
+
+	if err := client.New(edge.url).Ready(context.Background()); err != nil {
+		log.Fatalf("edge not ready: %v", err)
+	}
+	fmt.Println("ready")
+	// Output: ready
+}
