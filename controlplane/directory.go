@@ -23,6 +23,10 @@ const (
 // or below the current index it replies at once. Otherwise it holds the
 // request until the region's directory changes or D (at most 5m, default
 // 30s) has passed, and then replies with the current directory either way.
+// A node without a leader replies at once, and a waiting request ends
+// within leaderCheckInterval of the leader's loss, both with NoLeader set,
+// because without a leader no change can arrive and the edge should learn
+// that its copy may be stale.
 func (n *Node) directory(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	region := q.Get("region")
@@ -42,6 +46,7 @@ func (n *Node) directory(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dir := n.waitDirectory(r.Context(), region, index, wait)
+	dir.NoLeader = !n.hasLeader()
 	writeJSON(w, http.StatusOK, dir)
 }
 
@@ -76,7 +81,7 @@ func parseWait(raw string) (time.Duration, error) {
 // of an edge in the region ends the wait of that region's queries.
 func (n *Node) waitDirectory(ctx context.Context, region string, index uint64, wait time.Duration) wire.Directory {
 	start := buildDirectory(n.State(), region)
-	if index == 0 || index < start.Index {
+	if index == 0 || index < start.Index || !n.hasLeader() {
 		return start
 	}
 
@@ -84,6 +89,8 @@ func (n *Node) waitDirectory(ctx context.Context, region string, index uint64, w
 	defer n.waiting.Add(-1)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	leaderCheck := time.NewTicker(leaderCheckInterval)
+	defer leaderCheck.Stop()
 	for {
 		changed := n.fsm.Watch()
 		current := buildDirectory(n.State(), region)
@@ -92,6 +99,10 @@ func (n *Node) waitDirectory(ctx context.Context, region string, index uint64, w
 		}
 		select {
 		case <-changed:
+		case <-leaderCheck.C:
+			if !n.hasLeader() {
+				return current
+			}
 		case <-timer.C:
 			return buildDirectory(n.State(), region)
 		case <-ctx.Done():
@@ -100,6 +111,15 @@ func (n *Node) waitDirectory(ctx context.Context, region string, index uint64, w
 			return buildDirectory(n.State(), region)
 		}
 	}
+}
+
+// leaderCheckInterval is how often a waiting directory query checks that
+// the node still has a leader.
+const leaderCheckInterval = 500 * time.Millisecond
+
+func (n *Node) hasLeader() bool {
+	_, id := n.raft.LeaderWithID()
+	return id != ""
 }
 
 func buildDirectory(s *state.State, region string) wire.Directory {

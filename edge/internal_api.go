@@ -32,7 +32,7 @@ type internalAPI struct {
 }
 
 // handler returns the internal listener's routes.
-func (h *internalAPI) handler(ready func() bool) http.Handler {
+func (h *internalAPI) handler(ready func() bool, readyNote func() string) http.Handler {
 	protected := http.NewServeMux()
 	protected.HandleFunc("POST "+recipientCheckPath, h.checkRecipient)
 	protected.HandleFunc("POST "+deliveryPath, h.deliver)
@@ -44,7 +44,7 @@ func (h *internalAPI) handler(ready func() bool) http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	})
 
-	health := api.Health(ready)
+	health := api.Health(ready, readyNote)
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health)
 	mux.Handle("GET /readyz", health)

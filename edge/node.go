@@ -223,6 +223,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		MaxTTL:     n.cfg.MaxTTL,
 		Logger:     n.logger.With("subsystem", "api"),
 		Ready:      n.dir.Ready,
+		ReadyNote:  n.dir.StaleNote,
 		Draining:   n.draining,
 		Stop:       n.stop,
 	}, n.inboxes, n.dir)
@@ -239,7 +240,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 		logger:         n.logger.With("subsystem", "internal"),
 	}
 	n.internal = &http.Server{
-		Handler:           n.internalHandler(internal.handler(n.dir.Ready)),
+		Handler:           n.internalHandler(internal.handler(n.dir.Ready, n.dir.StaleNote)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          redactingLogger(n.logger.With("subsystem", "internal")),
 	}

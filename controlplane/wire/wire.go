@@ -70,6 +70,10 @@ type Directory struct {
 	// AllDomains names every pool domain of every region and status, so an
 	// edge can tell "not ours" (550 5.7.1) apart from "no such inbox".
 	AllDomains map[string]state.DomainStatus `json:"all_domains"`
+	// NoLeader reports that the node that served the directory had no
+	// leader, so the directory may be stale: the node replies at once
+	// instead of holding the request.
+	NoLeader bool `json:"no_leader,omitempty"`
 }
 
 // ClusterStatus is the reply to GET /v1/cluster/status.

@@ -44,6 +44,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// Ready reports whether the edge can serve requests now, for /readyz.
 	Ready func() bool
+	// ReadyNote, when set and not empty, is added to a ready reply, to
+	// say the edge serves from a stale directory.
+	ReadyNote func() string
 	// Draining reports whether an operator is draining this edge, which
 	// then creates no inboxes. Nil means never.
 	Draining func() bool
@@ -82,7 +85,7 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
 	})
 	r.Get("/healthz", healthz)
-	r.Get("/readyz", readyz(cfg.Ready))
+	r.Get("/readyz", readyz(cfg.Ready, cfg.ReadyNote))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", serveOpenAPI)
@@ -105,23 +108,31 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 }
 
 // Health returns a handler of /healthz and /readyz alone, for listeners
-// other than the public one.
-func Health(ready func() bool) http.Handler {
+// other than the public one. note may be nil.
+func Health(ready func() bool, note func() string) http.Handler {
 	r := chi.NewRouter()
 	r.Get("/healthz", healthz)
-	r.Get("/readyz", readyz(ready))
+	r.Get("/readyz", readyz(ready, note))
 	return r
 }
 
 // healthz reports that the process is up.
 func healthz(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) }
 
-// readyz reports whether the edge can serve requests now.
-func readyz(ready func() bool) http.HandlerFunc {
+// readyz reports whether the edge can serve requests now. An edge that
+// serves from a stale directory is ready, and the body says so: "ready: "
+// and the note.
+func readyz(ready func() bool, note func() string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		if ready != nil && !ready() {
 			writeError(w, http.StatusServiceUnavailable, "not_ready", "the edge has no directory from the control plane yet")
 			return
+		}
+		if note != nil {
+			if text := note(); text != "" {
+				_, _ = w.Write([]byte("ready: " + text + "\n"))
+				return
+			}
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	}

@@ -2,7 +2,8 @@
 // pool domains, their status and the region's edges. A watch loop follows
 // the control plane with blocking queries and keeps the last copy it got,
 // so the edge goes on serving from it while the control plane has no
-// leader or cannot be reached.
+// leader or cannot be reached. Meanwhile StaleNote says since when the
+// copy may be stale, for the edge's readiness reply.
 package directory
 
 import (
@@ -29,6 +30,10 @@ const (
 	maxBackoff  = 30 * time.Second
 	readyPoll   = 20 * time.Millisecond
 	fetchMargin = 10 * time.Second
+	// maxNoLeaderBackoff is lower than maxBackoff, because a control plane
+	// that replies without a leader is reachable, and asking it often
+	// ends the stale period soon after a leader is elected.
+	maxNoLeaderBackoff = 5 * time.Second
 )
 
 // ErrNotReady means no directory has been received yet.
@@ -41,6 +46,9 @@ type Watcher struct {
 	logger  *slog.Logger
 	current atomic.Pointer[wire.Directory]
 	changed chan struct{}
+	// staleSince is when the watch last went from fresh to failing or to
+	// a control plane without a leader; nil while the copy is fresh.
+	staleSince atomic.Pointer[time.Time]
 }
 
 // New returns a watcher for region; call Run to start following changes.
@@ -61,15 +69,46 @@ func (w *Watcher) Run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			w.markStale()
 			w.logger.Warn("directory watch failed, keeping the last copy", "region", w.region, "retry_in", backoff, "error", err)
 			sleep(ctx, backoff)
 			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
-		backoff = minBackoff
 		index = dir.Index
 		w.publish(dir)
+		if dir.NoLeader {
+			// The reply came at once, so wait before asking again. The
+			// next query asks for index 0, which a node with a leader
+			// answers at once instead of holding it, so the stale period
+			// ends as soon as a leader is back.
+			index = 0
+			w.markStale()
+			w.logger.Warn("control plane has no leader, serving the last directory", "region", w.region, "retry_in", backoff)
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, maxNoLeaderBackoff)
+			continue
+		}
+		backoff = minBackoff
+		w.staleSince.Store(nil)
 	}
+}
+
+// markStale records the start of a stale period, once per period.
+func (w *Watcher) markStale() {
+	now := time.Now().UTC()
+	w.staleSince.CompareAndSwap(nil, &now)
+}
+
+// StaleNote returns "" while the directory copy is fresh, and otherwise a
+// sentence that says since when it may be stale and why.
+func (w *Watcher) StaleNote() string {
+	since := w.staleSince.Load()
+	if since == nil {
+		return ""
+	}
+	return fmt.Sprintf("stale directory since %s: the control plane has no leader or cannot be reached, so domain and edge changes since then are not seen",
+		since.Format(time.RFC3339))
 }
 
 func (w *Watcher) publish(dir wire.Directory) {
