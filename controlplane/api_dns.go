@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mayfly-mail/mayfly/controlplane/fsm"
 	"github.com/mayfly-mail/mayfly/controlplane/state"
@@ -119,4 +120,14 @@ func dsResponse(zone string, key state.DNSSECKey, ttl uint32) (wire.DSResponse, 
 		return wire.DSResponse{}, errors.New("derive ds record: digest failed")
 	}
 	return wire.DSResponse{Zone: zone, KeyTag: dnskey.KeyTag(), DS: ds.String(), DNSKEY: dnskey.String()}, nil
+}
+
+// RegisterDNSMetrics adds the DNS server's collector to the node's
+// registry, so that GET /metrics serves the DNS metrics with the node's.
+// The DNS server lives outside this package, which must not import it.
+func (n *Node) RegisterDNSMetrics(c prometheus.Collector) error {
+	if err := n.metrics.registry.Register(c); err != nil {
+		return fmt.Errorf("register dns metrics: %w", err)
+	}
+	return nil
 }

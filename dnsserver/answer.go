@@ -6,15 +6,13 @@ import (
 	"github.com/miekg/dns"
 )
 
-// answer fills reply with the answer to r's question from the current zone
-// set.
-func (s *Server) answer(reply *dns.Msg, r *request) {
+// answer fills reply with the answer to r's question from zones.
+func (s *Server) answer(reply *dns.Msg, r *request, zones *zoneSet) {
 	q := r.question()
 	if q.Qclass != dns.ClassINET {
 		reply.Rcode = dns.RcodeRefused
 		return
 	}
-	zones := s.zones.get()
 	name := canonicalName(q.Name)
 	z := zones.find(name)
 	if z == nil || q.Qtype == dns.TypeAXFR || q.Qtype == dns.TypeIXFR {

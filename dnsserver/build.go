@@ -51,7 +51,7 @@ func buildZoneSet(st *state.State, logger *slog.Logger) *zoneSet {
 // build builds the zones of st. A nil state gives an empty set, so every
 // query is refused until the first state arrives.
 func (o buildOptions) build(st *state.State) *zoneSet {
-	zs := &zoneSet{state: st, zones: map[string]*zone{}}
+	zs := &zoneSet{state: st, zones: map[string]*zone{}, replies: newReplyCache()}
 	if st == nil {
 		return zs
 	}
@@ -74,6 +74,7 @@ func (o buildOptions) build(st *state.State) *zoneSet {
 
 	if g, z := newGeoName(zs, st, o.geo, params.ttl, logger); g != nil {
 		g.attach(z)
+		zs.geoName = g.name
 	}
 	o.sign(zs, st, params)
 	return zs

@@ -153,7 +153,7 @@ func (tc conformanceCase) query() *dns.Msg {
 }
 
 func (tc conformanceCase) digArgs(host, port string, tcp bool) []string {
-	args := []string{"@" + host, "-p", port, "+norec", "+time=2", "+tries=1", "+nocookie"}
+	args := []string{"@" + host, "-p", port, "+norec", "+time=5", "+tries=1", "+nocookie"}
 	if tcp {
 		args = append(args, "+tcp")
 	} else {

@@ -51,5 +51,9 @@
 //     FORMERR. Packets with the QR bit set and packets shorter than a DNS
 //     header get no reply.
 //
+// UDP is read with one socket per CPU and many datagrams per system call.
+// Replies to plain queries (no EDNS options, no TSIG) are packed once per
+// zone set and then sent from a cache with the query's ID.
+//
 // The server never logs a client address.
 package dnsserver

@@ -30,7 +30,18 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 
-	reply := s.buildReply(r)
+	zones := s.zones.get()
+	key, cacheable := s.cacheKey(r, zones)
+	if cacheable {
+		if e, ok := zones.replies.get(key); ok {
+			s.sendCachedLimited(w, r, e)
+			return
+		}
+	}
+	reply := s.buildReplyFrom(r, zones)
+	if cacheable {
+		zones.replies.put(key, reply)
+	}
 	if !r.tcp && !r.cookie.valid {
 		reply = s.limit(r, reply)
 		if reply == nil {
@@ -38,6 +49,29 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		}
 	}
 	s.send(w, r, reply)
+}
+
+// sendCachedLimited sends a cached reply under the rate limit. A cached
+// reply never has a server cookie to let it pass.
+func (s *Server) sendCachedLimited(w dns.ResponseWriter, r *request, e cachedReply) {
+	if r.tcp || s.rrl == nil {
+		s.sendCached(w, r, e)
+		return
+	}
+	switch s.rrl.decide(r.client) {
+	case rrlSend:
+		s.sendCached(w, r, e)
+	case rrlSlip:
+		s.metrics.rrl("slip")
+		reply := new(dns.Msg)
+		if err := reply.Unpack(e.packed); err != nil {
+			return
+		}
+		reply.Id, reply.RecursionDesired, reply.CheckingDisabled = r.msg.Id, r.msg.RecursionDesired, r.msg.CheckingDisabled
+		s.send(w, r, truncatedReply(reply))
+	default:
+		s.metrics.rrl("drop")
+	}
 }
 
 // send writes reply and counts it.
@@ -68,9 +102,14 @@ func (s *Server) serveRecovering(w dns.ResponseWriter, req *dns.Msg) {
 	s.ServeDNS(w, req)
 }
 
-// buildReply returns the reply to r, sized for its transport and signed
-// when the request was.
+// buildReply returns the reply to r from the current zone set.
 func (s *Server) buildReply(r *request) *dns.Msg {
+	return s.buildReplyFrom(r, s.zones.get())
+}
+
+// buildReplyFrom returns the reply to r from zones, sized for its
+// transport and signed when the request was.
+func (s *Server) buildReplyFrom(r *request, zones *zoneSet) *dns.Msg {
 	req := r.msg
 	reply := newReply(req)
 
@@ -89,7 +128,7 @@ func (s *Server) buildReply(r *request) *dns.Msg {
 		// unsigned, because we cannot sign with a key we do not trust.
 		reply.Rcode = dns.RcodeNotAuth
 	default:
-		s.answer(reply, r)
+		s.answer(reply, r, zones)
 	}
 
 	if r.opt != nil {

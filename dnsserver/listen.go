@@ -82,9 +82,25 @@ func (s *sockets) addUDP(bound string) error {
 	return nil
 }
 
+// udpSocketBuffer is the receive and send buffer size asked for each UDP
+// socket. A burst of queries larger than the default buffer would be lost
+// while the reader is busy. The kernel caps it at net.core.rmem_max and
+// net.core.wmem_max.
+const udpSocketBuffer = 4 << 20
+
 // listenUDP opens a UDP socket that other sockets of this process may
 // share its port with.
 func listenUDP(addr string) (net.PacketConn, error) {
 	lc := net.ListenConfig{Control: reusePort}
-	return lc.ListenPacket(context.Background(), "udp", addr)
+	pc, err := lc.ListenPacket(context.Background(), "udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if conn, ok := pc.(*net.UDPConn); ok {
+		// A smaller buffer than asked for only makes bursts lossier, so
+		// an error here is no reason to stop.
+		_ = conn.SetReadBuffer(udpSocketBuffer)
+		_ = conn.SetWriteBuffer(udpSocketBuffer)
+	}
+	return pc, nil
 }

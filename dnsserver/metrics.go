@@ -48,17 +48,36 @@ func newMetrics(zones *zoneCache) *metrics {
 
 // observe counts one reply to r.
 func (m *metrics) observe(r *request, reply *dns.Msg) {
-	qtype := "none"
-	if len(r.msg.Question) == 1 {
-		qtype = "other"
-		if t := r.msg.Question[0].Qtype; metricTypes[t] {
-			qtype = dns.TypeToString[t]
-		}
+	m.count(r, reply.Rcode, reply.Truncated)
+}
+
+func (m *metrics) count(r *request, rcode int, truncated bool) {
+	if len(r.msg.Question) != 1 {
+		m.countLabel("none", rcode, truncated, r.transport())
+		return
 	}
-	m.queries.WithLabelValues(qtype, rcodeName(reply.Rcode), r.transport()).Inc()
-	if reply.Truncated {
-		m.truncated.WithLabelValues(r.transport()).Inc()
+	m.countType(r.msg.Question[0].Qtype, rcode, truncated, r.transport())
+}
+
+// countType counts one reply to a query of qtype.
+func (m *metrics) countType(qtype uint16, rcode int, truncated bool, transport string) {
+	label := "other"
+	if metricTypes[qtype] {
+		label = dns.TypeToString[qtype]
 	}
+	m.countLabel(label, rcode, truncated, transport)
+}
+
+func (m *metrics) countLabel(qtype string, rcode int, truncated bool, transport string) {
+	m.queries.WithLabelValues(qtype, rcodeName(rcode), transport).Inc()
+	if truncated {
+		m.truncated.WithLabelValues(transport).Inc()
+	}
+}
+
+// observeCached counts one reply to r sent from the reply cache.
+func (m *metrics) observeCached(r *request, e cachedReply) {
+	m.count(r, e.rcode, e.truncated)
 }
 
 func (m *metrics) rrl(action string) {

@@ -132,7 +132,6 @@ func nsdConfig(dir string, port, primaryPort int, zones []string, extra string) 
 	logfile: "%s/nsd.log"
 	username: ""
 	chroot: ""
-	server-count: 1
 	verbosity: 2
 	xfrd-reload-timeout: 0
 	hide-version: yes

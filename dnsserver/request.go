@@ -85,8 +85,14 @@ func (r *request) transport() string {
 
 // remoteAddr returns w's remote IP address, unmapped, or the zero Addr.
 func remoteAddr(w dns.ResponseWriter) netip.Addr {
+	return addrOf(w.RemoteAddr())
+}
+
+// addrOf returns the IP address of a UDP or TCP address, unmapped, or the
+// zero Addr.
+func addrOf(remote net.Addr) netip.Addr {
 	var ip net.IP
-	switch a := w.RemoteAddr().(type) {
+	switch a := remote.(type) {
 	case *net.UDPAddr:
 		ip = a.IP
 	case *net.TCPAddr:

@@ -34,7 +34,7 @@ type Server struct {
 	mu       sync.Mutex
 	started  bool
 	stopped  bool
-	udp      []*dns.Server
+	udp      []net.PacketConn
 	tcp      *dns.Server
 	udpAddr  net.Addr
 	tcpAddr  net.Addr
@@ -92,24 +92,13 @@ func (s *Server) Start() error {
 	}
 	s.started = true
 	s.udpAddr, s.tcpAddr = socks.udp[0].LocalAddr(), socks.tcp.Addr()
-	for _, pc := range socks.udp {
-		srv := s.newDNSServer()
-		srv.PacketConn = pc
-		s.udp = append(s.udp, srv)
-	}
+	s.udp = socks.udp
 	s.tcp = s.newDNSServer()
 	s.tcp.Listener = socks.tcp
 
-	ready := make(chan error, len(s.udp)+1)
-	for _, srv := range s.udp {
-		s.serve("udp", srv, ready)
-	}
+	ready := make(chan error, 1)
 	s.serve("tcp", s.tcp, ready)
-	var errs []error
-	for range len(s.udp) + 1 {
-		errs = append(errs, <-ready)
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := <-ready; err != nil {
 		s.stopped = true
 		close(s.shutdown)
 		_ = s.stopServers(context.Background()) // those that failed were never started
@@ -118,6 +107,9 @@ func (s *Server) Start() error {
 		return fmt.Errorf("start dns server: %w", err)
 	}
 
+	for _, pc := range s.udp {
+		s.serveUDP(pc)
+	}
 	s.startNotifier()
 	s.logger.Info("dns server started", "udp_addr", s.udpAddr.String(), "tcp_addr", s.tcpAddr.String())
 	return nil
@@ -167,6 +159,16 @@ func (s *Server) serve(network string, srv *dns.Server, ready chan<- error) {
 			if err != nil {
 				s.logger.Error("dns server stopped serving", "network", network, "error", err)
 			}
+		}
+	})
+}
+
+// serveUDP answers the queries of one UDP socket until it is closed.
+func (s *Server) serveUDP(pc net.PacketConn) {
+	loop := newUDPLoop(s, pc)
+	s.serving.Go(func() {
+		if err := loop.serve(); err != nil {
+			s.logger.Error("dns server stopped serving", "network", "udp", "error", err)
 		}
 	})
 }
@@ -224,9 +226,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // queries until ctx ends.
 func (s *Server) stopServers(ctx context.Context) error {
 	var errs []error
-	for _, srv := range append([]*dns.Server{s.tcp}, s.udp...) {
-		if err := srv.ShutdownContext(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("shut down dns server: %w", err))
+	if err := s.tcp.ShutdownContext(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shut down dns server: %w", err))
+	}
+	for _, pc := range s.udp {
+		// Closing the socket ends its loop after the batch in hand.
+		if err := pc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close udp socket: %w", err))
 		}
 	}
 	return errors.Join(errs...)

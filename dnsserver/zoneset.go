@@ -21,6 +21,11 @@ type zoneSet struct {
 	zones map[string]*zone
 	// refreshAt is when the signatures need renewing, zero when unsigned.
 	refreshAt time.Time
+	// replies caches the packed replies built from this set.
+	replies *replyCache
+	// geoName is the name answered by client region, empty without one.
+	// Its replies are not cached.
+	geoName string
 }
 
 // fresh reports whether the set was built from st and its signatures

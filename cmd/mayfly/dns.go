@@ -34,7 +34,7 @@ func seedDNS(ctx context.Context, node *controlplane.Node, c config.DNS) error {
 }
 
 // startDNSServer serves DNS on the configured address from the node's
-// replica of the state.
+// replica of the state, with its metrics on the node's GET /metrics.
 func startDNSServer(cfg config.Config, node *controlplane.Node, logger *slog.Logger) (*dnsserver.Server, error) {
 	dnsCfg, err := dnsServerConfig(cfg.Control)
 	if err != nil {
@@ -44,6 +44,9 @@ func startDNSServer(cfg config.Config, node *controlplane.Node, logger *slog.Log
 	dnsCfg.Source = node.State
 	srv, err := dnsserver.New(dnsCfg)
 	if err != nil {
+		return nil, fmt.Errorf("start dns server: %w", err)
+	}
+	if err := node.RegisterDNSMetrics(srv.Collector()); err != nil {
 		return nil, fmt.Errorf("start dns server: %w", err)
 	}
 	if err := srv.Start(); err != nil {
