@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/mayfly-mail/mayfly/config"
+	"github.com/mayfly-mail/mayfly/controlplane/wire"
 )
 
 // TestDev_DNSSignedWithMetrics checks that mayfly dev signs its zones from
@@ -70,5 +75,68 @@ func TestDNSServerConfig_ConvertsKeys(t *testing.T) {
 	}
 	if len(got.Geo.Subnets) != 1 || got.Geo.Subnets[0].Prefix != netip.MustParsePrefix("198.51.100.0/24") {
 		t.Errorf("geo: got %+v, want the masked subnet", got.Geo)
+	}
+}
+
+// TestControl_DNSSerialsEqualOnEveryNode runs a three-node cluster with
+// mayfly control's start-up. Every node's DNS server must return the same
+// SOA serial for a pool domain, and a committed change to the zone must
+// raise it by one on every node.
+func TestControl_DNSSerialsEqualOnEveryNode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var nodes []*controlService
+	for i := range 3 {
+		cfg := testConfig(t)
+		cfg.NodeID = fmt.Sprintf("node-%d", i+1)
+		cfg.ClusterToken = "test-cluster-token"
+		cfg.Control.Bootstrap = i == 0
+		if i > 0 {
+			cfg.Control.Join = []string{nodes[0].node.APIURL()}
+		}
+		svc, err := startControl(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("node", cfg.NodeID))
+		if err != nil {
+			t.Fatalf("start %s: %v", cfg.NodeID, err)
+		}
+		t.Cleanup(func() {
+			if err := svc.stop(context.Background()); err != nil {
+				t.Errorf("stop %s: %v", cfg.NodeID, err)
+			}
+		})
+		nodes = append(nodes, svc)
+	}
+
+	domains, err := nodes[0].node.AddDomains(ctx, wire.AddDomainsRequest{Names: []string{"mayfly.test"}, Region: "local"})
+	if err != nil {
+		t.Fatalf("add domain: %v", err)
+	}
+	waitForSerialEverywhere(t, nodes, domains[0].Serial)
+
+	retired, err := nodes[0].node.RetireDomain(ctx, "mayfly.test", "listed")
+	if err != nil {
+		t.Fatalf("retire domain: %v", err)
+	}
+	if retired.Serial != domains[0].Serial+1 {
+		t.Errorf("serial after retiring: got %d, want %d", retired.Serial, domains[0].Serial+1)
+	}
+	waitForSerialEverywhere(t, nodes, retired.Serial)
+}
+
+// waitForSerialEverywhere waits until every node's DNS server answers the
+// SOA of mayfly.test with serial.
+func waitForSerialEverywhere(t *testing.T, nodes []*controlService, serial uint32) {
+	t.Helper()
+	for _, svc := range nodes {
+		var got uint32
+		waitUntil(t, time.Now().Add(20*time.Second), fmt.Sprintf("serial %d at %s", serial, svc.dns.UDPAddr()), func() bool {
+			m := new(dns.Msg)
+			m.SetQuestion("mayfly.test.", dns.TypeSOA)
+			reply, _, err := new(dns.Client).Exchange(m, svc.dns.UDPAddr().String())
+			if err != nil || len(reply.Answer) != 1 {
+				return false
+			}
+			got = reply.Answer[0].(*dns.SOA).Serial
+			return got == serial
+		})
 	}
 }
