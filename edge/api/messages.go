@@ -130,7 +130,7 @@ func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message 
 	}
 	// Codes and links come from the parsed bodies on every read and are
 	// never stored, so the store holds no more plaintext than the message.
-	for _, c := range extract.Codes(m.Text, m.HTML) {
+	for _, c := range extract.Codes(m.Headers.Subject, m.Text, m.HTML) {
 		d.Codes = append(d.Codes, apitypes.Code{Value: c.Value})
 	}
 	for _, l := range extract.Links(m.Text, m.HTML) {
