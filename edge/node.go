@@ -117,6 +117,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 		SweepInterval: cfg.SweepInterval,
 		EpochWindow:   cfg.EpochWindow,
 		Logger:        n.logger.With("subsystem", "inbox"),
+		OnSweep:       n.metrics.Sweep,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open inbox store: %w", err), n.closeListeners())
@@ -126,6 +127,7 @@ func Start(ctx context.Context, cfg config.Edge, opts Options) (*Node, error) {
 	n.cancel = cancel
 	n.dir = directory.New(n.cp, cfg.Region, n.logger.With("subsystem", "directory"))
 	n.serve(runCtx, code)
+	n.watchMetrics()
 	if err := n.dir.WaitReady(ctx); err != nil {
 		return nil, errors.Join(err, n.Shutdown(context.Background()))
 	}
@@ -253,7 +255,7 @@ func (n *Node) serve(ctx context.Context, code string) {
 	n.goRun(func() { n.inboxes.Run(ctx) })
 	n.goRun(func() { n.heartbeat(ctx) })
 	n.goRun(func() {
-		if err := n.smtp.Serve(n.smtpLn); err != nil {
+		if err := n.smtp.Serve(n.metrics.CountSessions(n.smtpLn)); err != nil {
 			n.logger.Error("smtp server stopped", "error", err)
 		}
 	})

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/mayfly-mail/mayfly/config"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
@@ -23,7 +18,8 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "YAML configuration file")
-	root.AddCommand(newDevCommand(), newControlCommand(), newConfigCommand(), newVersionCommand())
+	root.AddCommand(newDevCommand(), newControlCommand(), newEdgeCommand(), newConfigCommand(),
+		newHealthcheckCommand(), newVersionCommand())
 	return root
 }
 
@@ -55,27 +51,6 @@ func newLogger(w io.Writer, cfg config.Log) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
-}
-
-func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the build version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "mayfly", buildVersion())
-		},
-	}
 }
 
 func newConfigCommand() *cobra.Command {

@@ -42,6 +42,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// OnSweep, when set, is called after each sweep of Run with the
+	// inboxes it deleted, the time it took and its error, for metrics.
+	OnSweep func(deleted int, elapsed time.Duration, err error)
 }
 
 // setDefaults fills the zero fields.

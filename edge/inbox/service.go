@@ -135,7 +135,7 @@ func (s *Service) Run(ctx context.Context) {
 	defer ticker.Stop()
 	failures := 0
 	for {
-		_, err := s.Sweep(ctx)
+		err := s.timedSweep(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			// Cancelled while sweeping: the loop ends below.
@@ -154,6 +154,16 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// timedSweep runs Sweep and reports it to OnSweep, unless ctx ended it.
+func (s *Service) timedSweep(ctx context.Context) error {
+	start := time.Now()
+	deleted, err := s.Sweep(ctx)
+	if s.cfg.OnSweep != nil && ctx.Err() == nil {
+		s.cfg.OnSweep(deleted, time.Since(start), err)
+	}
+	return err
 }
 
 // Sweep deletes every inbox that has expired, with its messages, and then

@@ -14,6 +14,17 @@
 //	http_rate_limited_total{class}                  429 replies, class create or api
 //	smtp_recipients_total{outcome}                  RCPT accepted, rejected or deferred
 //	smtp_messages_total{outcome}                    messages stored or not
+//	smtp_sessions_total, smtp_sessions_active       SMTP connections accepted and open
+//	smtp_rejections_total{stage,reason}             recipients and messages not accepted
+//	smtp_message_size_bytes                         size of stored messages
+//	inboxes                                         inboxes stored now
+//	store_bytes                                     bytes of the inbox store on disk
+//	expiry_sweeps_total{result}                     expiry sweeps, ok or error
+//	expired_inboxes_deleted_total                   inboxes the sweeps deleted
+//	expiry_sweep_duration_seconds                   time one sweep took
+//	draining                                        1 while the edge is draining
+//
+// Besides them: the Go runtime and process metrics.
 package metrics
 
 import (
@@ -35,6 +46,8 @@ type Metrics struct {
 	rateLimited    *prometheus.CounterVec
 	smtpRecipients *prometheus.CounterVec
 	smtpMessages   *prometheus.CounterVec
+	smtp           smtpCollectors
+	sweep          sweepCollectors
 }
 
 // New returns the edge's metrics, with the Go runtime and process
@@ -67,12 +80,16 @@ func New() *Metrics {
 			Name: "mayfly_edge_smtp_messages_total",
 			Help: "SMTP messages by outcome: stored, rejected or failed.",
 		}, []string{"outcome"}),
+		smtp:  newSMTPCollectors(),
+		sweep: newSweepCollectors(),
 	}
 	m.registry.MustRegister(
 		m.requests, m.durations, m.inboxesCreated, m.rateLimited, m.smtpRecipients, m.smtpMessages,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.registry.MustRegister(m.smtp.list()...)
+	m.registry.MustRegister(m.sweep.list()...)
 	return m
 }
 
