@@ -29,13 +29,13 @@ func (n *Node) newAutopilot() *autopilot.Autopilot {
 
 // autopilotDelegate is the node's autopilot.ApplicationIntegration.
 // Autopilot has no membership protocol of its own: a server is alive while
-// it answers the leader's status probes (GET /v1/cluster/local), and
-// failed after DeadServerTimeout without an answer.
+// it replies to the leader's status probes (GET /v1/cluster/local), and
+// failed after DeadServerTimeout without a reply.
 type autopilotDelegate struct {
 	n *Node
 
 	mu       sync.Mutex
-	lastSeen map[raft.ServerID]time.Time // last answered probe, or first sighting
+	lastSeen map[raft.ServerID]time.Time // last successful probe, or first sighting
 
 	state atomic.Pointer[autopilot.State] // the latest state, nil while not leading
 }
@@ -58,8 +58,8 @@ func (d *autopilotDelegate) NotifyState(s *autopilot.State) {
 }
 
 // KnownServers returns every server of the Raft configuration. Returning
-// them all matters: autopilot removes a configured server it is not told
-// about at once, without waiting for the dead server timeout.
+// them all matters: autopilot removes a configured server missing from
+// this map at once, without waiting for the dead server timeout.
 func (d *autopilotDelegate) KnownServers() map[raft.ServerID]*autopilot.Server {
 	current, err := d.n.configuration()
 	if err != nil {
@@ -114,7 +114,7 @@ func (d *autopilotDelegate) FetchServerStats(ctx context.Context, servers map[ra
 			}
 			id := raft.ServerID(p.ID)
 			d.markSeen(id)
-			if _, asked := servers[id]; !asked {
+			if _, requested := servers[id]; !requested {
 				return
 			}
 			mu.Lock()
@@ -160,7 +160,7 @@ func (d *autopilotDelegate) RemoveFailedServer(s *autopilot.Server) {
 		d.n.log.Warn("autopilot: remove failed server", "node_id", s.ID, "error", err)
 		return
 	}
-	d.n.log.Warn("autopilot removed a failed server: it did not answer status probes within the dead server timeout",
+	d.n.log.Warn("autopilot removed a failed server: it failed every status probe for the dead server timeout",
 		"node_id", s.ID, "dead_server_timeout", d.n.cfg.Autopilot.DeadServerTimeout)
 }
 
@@ -170,9 +170,9 @@ const nodeTypeReplica autopilot.NodeType = "read-replica"
 
 // nodeType returns the role a server should have: a voter, unless its
 // member entry marks it as a read replica. A non-voter without a member
-// entry counts as a read replica until its entry says otherwise, so that
-// a replica is never promoted in the moment between its addition and
-// the commit of its entry.
+// entry counts as a read replica until the entry is committed, so that a
+// replica is never promoted in the moment between its addition and the
+// commit of its entry.
 func nodeType(s raft.Server, members map[string]state.Member) autopilot.NodeType {
 	m, ok := members[string(s.ID)]
 	switch {

@@ -216,3 +216,21 @@ func checkReplicaNeverVotes(t *testing.T, c *testCluster, replica *Node) {
 		t.Errorf("replica term: got %d, want %d unchanged, since a non-voter starts no election", got, replicaTerm)
 	}
 }
+
+func TestAutopilot_StatusReportsHealthOnLeader(t *testing.T) {
+	c := startCluster(t)
+	leader := c.leader()
+	eventually(t, "autopilot publishes a healthy state of three voters", func() bool {
+		s := leader.pilot.state.Load()
+		return s != nil && s.Healthy && len(s.Voters) == 3
+	})
+
+	var st wire.ClusterStatus
+	callJSON(t, leader, "GET", "/v1/cluster/status", testOperatorToken, nil, 200, &st)
+	if st.Autopilot == nil || !st.Autopilot.Healthy || st.Autopilot.FailureTolerance != 1 {
+		t.Errorf("leader status autopilot: got %+v, want healthy with a failure tolerance of 1", st.Autopilot)
+	}
+	if got := c.follower().Status().Autopilot; got != nil {
+		t.Errorf("follower status autopilot: got %+v, want none", got)
+	}
+}

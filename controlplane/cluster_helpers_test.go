@@ -19,7 +19,7 @@ import (
 // testCluster is three nodes in one process, each with its own Raft, data
 // directory and loopback ports, which stay the same across restarts.
 type testCluster struct {
-	t       *testing.T
+	t       testing.TB
 	configs []Config
 	nodes   []*Node // nil for a stopped node
 }
@@ -30,7 +30,7 @@ type testCluster struct {
 // The address is on a random 127.0.0.x rather than 127.0.0.1, because the
 // kernel hands ports of 127.0.0.1 to outgoing connections, which could take
 // the port before the node binds it.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ip := fmt.Sprintf("127.0.0.%d", 2+mathrand.IntN(250))
 	ln, err := net.Listen("tcp", ip+":0")
@@ -43,21 +43,21 @@ func freeAddr(t *testing.T) string {
 
 // startCluster bootstraps node-1, joins node-2 through node-1 and node-3
 // through node-2, a follower, and waits until all three replicate.
-func startCluster(t *testing.T) *testCluster {
+func startCluster(t testing.TB) *testCluster {
 	t.Helper()
 	return startClusterWith(t, func(int, *Config) {})
 }
 
 // startClusterWith is startCluster with configure applied to the
 // configuration of node i before the node first starts.
-func startClusterWith(t *testing.T, configure func(i int, cfg *Config)) *testCluster {
+func startClusterWith(t testing.TB, configure func(i int, cfg *Config)) *testCluster {
 	t.Helper()
 	return startClusterOf(t, 3, configure)
 }
 
 // startClusterOf starts a cluster of size voters: node-1 bootstraps, and
 // node i joins through node i-1.
-func startClusterOf(t *testing.T, size int, configure func(i int, cfg *Config)) *testCluster {
+func startClusterOf(t testing.TB, size int, configure func(i int, cfg *Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t}
 	for range size {
@@ -211,7 +211,7 @@ func sameContent(a, b *state.State) bool {
 		reflect.DeepEqual(a.DNS, b.DNS) && reflect.DeepEqual(a.Members, b.Members)
 }
 
-func operatorClient(t *testing.T, n *Node) *client.Client {
+func operatorClient(t testing.TB, n *Node) *client.Client {
 	t.Helper()
 	c, err := client.New([]string{apiURL(n)}, testOperatorToken)
 	if err != nil {
@@ -220,7 +220,7 @@ func operatorClient(t *testing.T, n *Node) *client.Client {
 	return c
 }
 
-func raftServers(t *testing.T, n *Node) []raft.Server {
+func raftServers(t testing.TB, n *Node) []raft.Server {
 	t.Helper()
 	c, err := n.configuration()
 	if err != nil {

@@ -20,28 +20,34 @@ const (
 // testLogWriter sends log lines to t.Log until the test ends, and keeps
 // a copy so tests can inspect what was logged.
 type testLogWriter struct {
-	t    *testing.T
-	mu   sync.Mutex
-	done bool
-	buf  bytes.Buffer
+	t     testing.TB
+	quiet bool // for benchmarks, whose output would show every line
+	mu    sync.Mutex
+	done  bool
+	buf   bytes.Buffer
 }
 
-func newTestLogger(t *testing.T) (*slog.Logger, *testLogWriter) {
+func newTestLogger(t testing.TB) (*slog.Logger, *testLogWriter) {
 	t.Helper()
-	w := &testLogWriter{t: t}
+	_, bench := t.(*testing.B)
+	w := &testLogWriter{t: t, quiet: bench}
 	t.Cleanup(func() {
 		w.mu.Lock()
 		w.done = true
 		w.mu.Unlock()
 	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})), w
+	level := slog.LevelDebug
+	if bench {
+		level = slog.LevelWarn // debug logging would take part of the measured time
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), w
 }
 
 func (w *testLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
-	if !w.done {
+	if !w.done && !w.quiet {
 		w.t.Log(string(bytes.TrimRight(p, "\n")))
 	}
 	return len(p), nil
@@ -55,7 +61,7 @@ func (w *testLogWriter) String() string {
 
 // testConfig returns the configuration of a node on loopback with fast
 // Raft timeouts, in a fresh data directory.
-func testConfig(t *testing.T, id string) Config {
+func testConfig(t testing.TB, id string) Config {
 	t.Helper()
 	logger, _ := newTestLogger(t)
 	return Config{
@@ -85,7 +91,7 @@ var testAutopilot = AutopilotConfig{
 }
 
 // openNode opens a node and closes it when the test ends.
-func openNode(t *testing.T, cfg Config) *Node {
+func openNode(t testing.TB, cfg Config) *Node {
 	t.Helper()
 	n, err := Open(cfg)
 	if err != nil {
@@ -101,14 +107,14 @@ func openNode(t *testing.T, cfg Config) *Node {
 
 // startLeader opens a bootstrapped single-node cluster and waits until it
 // leads.
-func startLeader(t *testing.T) *Node {
+func startLeader(t testing.TB) *Node {
 	t.Helper()
 	n := openNode(t, testConfig(t, "node-1"))
 	waitLeader(t, n)
 	return n
 }
 
-func waitLeader(t *testing.T, n *Node) {
+func waitLeader(t testing.TB, n *Node) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -123,7 +129,7 @@ func apiURL(n *Node) string {
 
 // call sends one request to the node's API and returns the status and the
 // body. A nil body sends none.
-func call(t *testing.T, n *Node, method, path, token string, body any) (int, []byte) {
+func call(t testing.TB, n *Node, method, path, token string, body any) (int, []byte) {
 	t.Helper()
 	var reader io.Reader
 	if body != nil {
@@ -153,7 +159,7 @@ func call(t *testing.T, n *Node, method, path, token string, body any) (int, []b
 }
 
 // callJSON is call that expects a status and decodes the body into out.
-func callJSON(t *testing.T, n *Node, method, path, token string, body any, wantStatus int, out any) {
+func callJSON(t testing.TB, n *Node, method, path, token string, body any, wantStatus int, out any) {
 	t.Helper()
 	status, data := call(t, n, method, path, token, body)
 	if status != wantStatus {
@@ -168,7 +174,7 @@ func callJSON(t *testing.T, n *Node, method, path, token string, body any, wantS
 }
 
 // eventually polls cond every 20ms until it holds or 10s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -184,7 +190,7 @@ func decodeResponse(resp *http.Response, out any) error {
 }
 
 // waitForWatchers waits until a directory query is blocked on n.
-func waitForWatchers(t *testing.T, n *Node) {
+func waitForWatchers(t testing.TB, n *Node) {
 	t.Helper()
 	eventually(t, "a blocked directory query", func() bool { return n.waiting.Load() > 0 })
 }

@@ -215,7 +215,7 @@ func TestCluster_ThreeNodesReplicate(t *testing.T) {
 	}
 }
 
-func clusterConfig(t *testing.T, id string, bootstrap bool) Config {
+func clusterConfig(t testing.TB, id string, bootstrap bool) Config {
 	t.Helper()
 	cfg := testConfig(t, id)
 	cfg.Bootstrap = bootstrap
@@ -261,7 +261,7 @@ func checkFollower(t *testing.T, f, leader *Node) {
 	}
 }
 
-func addDomains(t *testing.T, n *Node, region string, names ...string) {
+func addDomains(t testing.TB, n *Node, region string, names ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

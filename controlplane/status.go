@@ -34,6 +34,9 @@ func (n *Node) Status() wire.ClusterStatus {
 		Time:         time.Now().UTC(),
 	}
 
+	if ap := n.pilot.state.Load(); ap != nil {
+		st.Autopilot = &wire.AutopilotHealth{Healthy: ap.Healthy, FailureTolerance: ap.FailureTolerance}
+	}
 	current, err := n.configuration()
 	if err != nil {
 		n.log.Warn("read raft configuration", "error", err)

@@ -43,7 +43,11 @@ func clusterStatus(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "node       %s (%s)\n", st.NodeID, st.State)
 			fmt.Fprintf(w, "leader     %s (%s)\n", st.LeaderID, st.Leader)
 			fmt.Fprintf(w, "term       %d\n", st.Term)
-			fmt.Fprintf(w, "last index %d\napplied    %d\n\n", st.LastIndex, st.AppliedIndex)
+			fmt.Fprintf(w, "last index %d\napplied    %d\n", st.LastIndex, st.AppliedIndex)
+			if ap := st.Autopilot; ap != nil {
+				fmt.Fprintf(w, "autopilot  healthy=%t, failure tolerance %d\n", ap.Healthy, ap.FailureTolerance)
+			}
+			fmt.Fprintln(w)
 			return printPeers(w, st.Peers)
 		},
 	}

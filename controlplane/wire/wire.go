@@ -87,6 +87,19 @@ type ClusterStatus struct {
 	AppliedIndex uint64    `json:"applied_index"`
 	Peers        []Peer    `json:"peers"`
 	Time         time.Time `json:"time"`
+	// Autopilot is the leader's view of the cluster's health, present
+	// only when the node that replies is the leader.
+	Autopilot *AutopilotHealth `json:"autopilot,omitempty"`
+}
+
+// AutopilotHealth is autopilot's summary of the cluster.
+type AutopilotHealth struct {
+	// Healthy is true while every server is healthy: in contact with the
+	// leader, on its term and not trailing far behind.
+	Healthy bool `json:"healthy"`
+	// FailureTolerance is how many voters can fail with the cluster
+	// keeping its quorum.
+	FailureTolerance int `json:"failure_tolerance"`
 }
 
 // Peer is one member of the Raft configuration. Address is its Raft

@@ -1,12 +1,9 @@
-// Package containers runs a control-plane cluster in Docker containers on
-// a private network of its own, and stops, restarts and disconnects its
-// nodes. It needs a Docker engine and runs only when MAYFLY_DOCKER_TESTS
-// is 1, which .ci/run sets when `docker info` succeeds. Images are built
-// FROM scratch around a static binary, so no registry is needed.
-//
-// NOTE: the edge runs in the test process, on the host, against the
-// containers' published API ports, because the mayfly binary has no edge
-// command to put in a container yet.
+// Package containers runs a control-plane cluster and an edge in Docker
+// containers on a private network of its own, and stops, restarts and
+// disconnects control-plane nodes. It needs a Docker engine and runs only
+// when MAYFLY_DOCKER_TESTS is 1, which .ci/run sets when `docker info`
+// succeeds. Images are built FROM scratch around a static binary, so no
+// registry is needed.
 package containers
 
 import (
@@ -14,7 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,10 +21,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mayfly-mail/mayfly/config"
 	"github.com/mayfly-mail/mayfly/controlplane/client"
 	"github.com/mayfly-mail/mayfly/controlplane/wire"
-	"github.com/mayfly-mail/mayfly/edge"
 )
 
 const (
@@ -267,31 +262,38 @@ func (c *dockerCluster) waitMX(domain string, nodes ...string) {
 
 const edgeMXHost = "mx1.mayfly-ops.test"
 
-// startEdge runs an edge in this process against the containers' API
-// ports. It registers, sends heartbeats and follows the directory like
-// any edge, so its host name appears in the domains' MX.
+// startEdge runs an edge container on the network. It registers, sends
+// heartbeats and follows the directory, so its host name appears in the
+// domains' MX.
 func (c *dockerCluster) startEdge(nodes ...string) {
 	c.t.Helper()
-	cfg := config.Default().Edge
-	cfg.SMTPListen, cfg.HTTPListen, cfg.InternalListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.MXHost = edgeMXHost
-	cfg.HeartbeatInterval = time.Second
-	cfg.ControlPlane = nil
+	var controlPlane []string
 	for _, n := range nodes {
-		cfg.ControlPlane = append(cfg.ControlPlane, c.apiURL(n))
+		controlPlane = append(controlPlane, "http://"+hostName(n)+":9400")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	node, err := edge.Start(ctx, cfg, edge.Options{NodeID: "edge-1", DataDir: c.t.TempDir(), ClusterToken: clusterToken, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		c.t.Fatalf("start edge: %v", err)
-	}
-	c.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = node.Shutdown(ctx)
+	c.ids["edge1"] = docker(c.t, "run", "-d", "--name", c.prefix+"-edge1", "--network", c.network,
+		"--network-alias", hostName("edge1"),
+		"-e", "MAYFLY_CLUSTER_TOKEN="+clusterToken, "-e", "MAYFLY_EDGE_HEARTBEAT_INTERVAL=1s",
+		"-p", "127.0.0.1::8081",
+		c.image, "edge", "--node-id", "edge-1", "--data-dir", "/data", "--region", "local",
+		"--smtp-listen", "0.0.0.0:2525", "--http-listen", "0.0.0.0:8080",
+		"--internal-listen", "0.0.0.0:8081", "--internal-url", "http://"+hostName("edge1")+":8081",
+		"--control-plane", strings.Join(controlPlane, ","),
+		"--mx-host", edgeMXHost, "--public-addr", edgeAddr)
+	waitFor(c.t, "the edge is ready", func() bool {
+		resp, err := http.Get("http://" + c.hostPort("edge1", "8081/tcp") + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	})
 }
+
+// edgeAddr is the address the edge's MX host name resolves to in DNS. It
+// is only data in the answers, from the documentation range of RFC 5737:
+// nothing sends traffic to it.
+const edgeAddr = "192.0.2.10"
 
 func others(all []string, not string) []string {
 	var out []string
