@@ -50,3 +50,34 @@ func TestControl_BootstrapAndJoinTogetherRejected(t *testing.T) {
 		t.Errorf("mayfly control: got error %v, want one naming --join", err)
 	}
 }
+
+func TestControl_BootstrapReadReplicaRejected(t *testing.T) {
+	t.Setenv("MAYFLY_OPERATOR_TOKEN", "operator-secret")
+	t.Setenv("MAYFLY_CLUSTER_TOKEN", "cluster-secret")
+	root := newRootCommand()
+	root.SetArgs([]string{"control", "--data-dir", t.TempDir(), "--bootstrap", "--non-voter"})
+	root.SetOut(&bytes.Buffer{})
+	root.SetErr(&bytes.Buffer{})
+
+	err := root.ExecuteContext(t.Context())
+
+	if err == nil || !strings.Contains(err.Error(), "--non-voter") {
+		t.Errorf("mayfly control: got error %v, want one naming --non-voter", err)
+	}
+}
+
+func TestControl_InvalidAutopilotSettingRejected(t *testing.T) {
+	t.Setenv("MAYFLY_OPERATOR_TOKEN", "operator-secret")
+	t.Setenv("MAYFLY_CLUSTER_TOKEN", "cluster-secret")
+	t.Setenv("MAYFLY_CONTROL_AUTOPILOT_MIN_QUORUM", "0")
+	root := newRootCommand()
+	root.SetArgs([]string{"control", "--data-dir", t.TempDir(), "--bootstrap"})
+	root.SetOut(&bytes.Buffer{})
+	root.SetErr(&bytes.Buffer{})
+
+	err := root.ExecuteContext(t.Context())
+
+	if err == nil || !strings.Contains(err.Error(), "control.autopilot.min_quorum") {
+		t.Errorf("mayfly control: got error %v, want one naming control.autopilot.min_quorum", err)
+	}
+}
