@@ -9,9 +9,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// rcodeCounts counts the replies the handler sent, by rcode. Replies that
-// the dns library sends itself, FORMERR and NOTIMP for packets it cannot
-// parse or accept, are not counted.
+// rcodeCounts counts the replies the server sent, by rcode. Over TCP the
+// dns library answers packets it cannot parse or accept itself (FORMERR,
+// NOTIMP), and those replies are not counted.
 type rcodeCounts struct {
 	// byRcode is indexed by rcode. BADVERS (16) is the largest rcode the
 	// handler sends.

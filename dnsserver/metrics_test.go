@@ -70,3 +70,16 @@ func TestMetrics_CountQueriesTruncationAndSerials(t *testing.T) {
 		t.Errorf("serial of mayfly-ops.test.: got %v, want %d", got, testOpsSerial)
 	}
 }
+
+// TestMetrics_CountsUDPFormatErrors sends a packet whose question stops in
+// the middle of a label: the FORMERR reply is counted.
+func TestMetrics_CountsUDPFormatErrors(t *testing.T) {
+	srv := startServer(t, fixedSource(testState()))
+	packet := readHexPacket(t, "testdata/malformed-queries/b-truncated-question.hex")
+	if replies := sendMalformed(t, srv.UDPAddr(), packet); len(replies) != 1 {
+		t.Fatalf("replies: got %d, want 1", len(replies))
+	}
+	if got := testutilCounter(t, srv.Collector(), "mayfly_dns_queries_total", "rcode", "formerr"); got != 1 {
+		t.Errorf("FORMERR replies counted: got %v, want 1", got)
+	}
+}

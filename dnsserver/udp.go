@@ -117,7 +117,12 @@ func (l *udpLoop) answer(packet []byte, remote net.Addr, buf []byte) (reply []by
 
 	req := new(dns.Msg)
 	if err := req.Unpack(packet); err != nil {
-		return formatError(packet)
+		reply = formatError(packet)
+		if reply != nil {
+			l.srv.counts.add(dns.RcodeFormatError)
+			l.srv.metrics.countLabel("none", dns.RcodeFormatError, false, "udp")
+		}
+		return reply
 	}
 	w.verifyTSIG(req, packet)
 	l.srv.ServeDNS(w, req)
