@@ -87,6 +87,10 @@ func joinTokens(body string, tokens []span) (chain, bool) {
 		// Three pairs of digits between hyphens are a date ("04-12-26").
 		return c, false
 	}
+	if len(tokens) == 2 && shapeOf(body[tokens[0].start:tokens[0].end]) == shapeYear && shapeOf(body[tokens[1].start:tokens[1].end]) == shapeYear {
+		// Two years are a range ("2024-2025", "2024 2025").
+		return c, false
+	}
 	return c, true
 }
 

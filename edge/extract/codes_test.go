@@ -31,6 +31,8 @@ func TestCodes_FindsCodes(t *testing.T) {
 		{"italian", "Il tuo codice di verifica è 340912.", "", []string{"340912"}},
 		{"portuguese", "Seu código de verificação: 550617", "", []string{"550617"}},
 		{"dutch", "Je verificatiecode is 918273. Deze code verloopt over 10 minuten.", "", []string{"918273"}},
+		{"letter prefix", "G-482913 is your verification code.", "", []string{"482913"}},
+		{"one-time password", "Your one-time password: 55120934", "", []string{"55120934"}},
 		{"html only", "", `<html><body><p>Your security code</p><p style="font-size:24px"><b>274019</b></p><p>Sent on 12/04/2026</p></body></html>`, []string{"274019"}},
 		{"text and html agree", "Your code: 112358", `<p>Your code: <strong>112358</strong></p>`, []string{"112358"}},
 		{"two codes", "Your code is 401122. If that fails, use backup code 7781XQ.", "", []string{"401122", "7781XQ"}},
@@ -64,6 +66,8 @@ func TestCodes_IgnoresLookalikes(t *testing.T) {
 		{"product name", "Verify on your iPhone15 now."},
 		{"inside link", "Verify here: https://example.test/verify?code=ABC12345"},
 		{"order id", "Code for order ORDER-55123."},
+		{"word prefix", "Code AB-482913 and x-4829."},
+		{"password rules", "Your password needs 12 characters and was changed on 04.12.2026."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +174,7 @@ func TestCodes_Years(t *testing.T) {
 		{"not introduced", "Your code was sent in 2024.", nil},
 		{"year before keyword", "2024 code", nil},
 		{"not a year", "Your code: 2124", []string{"2124"}},
+		{"year range", "Your code is valid for the 2024-2025 season.", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,7 @@ var keywordStems = []string{
 	"code", "codice", "código", "cÓdigo", "codigo", "verif", "vérif", "vÉrif",
 	"bestätigung", "bestÄtigung", "einmalpasswort", "kennwort", "senha",
 	"contraseña", "contraseÑa", "clave", "wachtwoord", "mot de passe", "token",
+	"password", "passwort",
 }
 
 // keywordWords announce a code only as whole words, so that "pin" does
@@ -265,7 +266,7 @@ func partOfNumber(body string, c chain) bool {
 		return true
 	}
 	const separators = "./:-,=&?\\"
-	if len(before) >= 2 && strings.IndexByte(separators, before[len(before)-1]) >= 0 && isAlnum(before[len(before)-2]) {
+	if len(before) >= 2 && strings.IndexByte(separators, before[len(before)-1]) >= 0 && isAlnum(before[len(before)-2]) && !isLetterPrefix(before) {
 		return true
 	}
 	if len(after) >= 2 && strings.IndexByte(separators, after[0]) >= 0 && isAlnum(after[1]) {
@@ -284,6 +285,16 @@ func partOfNumber(body string, c chain) bool {
 		}
 	}
 	return false
+}
+
+// isLetterPrefix reports whether before ends in a lone capital letter and
+// a hyphen, as senders prefix codes with their initial ("G-482913").
+func isLetterPrefix(before string) bool {
+	n := len(before)
+	if n < 2 || before[n-1] != '-' || before[n-2] < 'A' || before[n-2] > 'Z' {
+		return false
+	}
+	return n == 2 || !isWordByte(before[n-3])
 }
 
 // currencies are the symbols and codes that make a number a price.

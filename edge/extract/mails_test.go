@@ -41,6 +41,9 @@ var mailCases = []struct {
 	{"invitation.eml", nil, "https://teamhub.example.org/invite/accept?token=Lp0Ok9Ij8Uh7Yg6T"},
 	{"capital-letters-code.eml", []string{"KQXMZT"}, ""},
 	{"german-digit-cells.eml", []string{"8416"}, ""},
+	{"letter-prefix.eml", []string{"482913"}, ""},
+	{"two-verification-links.eml", nil, "https://app.ridgeline.example.org/verify-email?t=Zz98Yy76Xx54Ww32"},
+	{"german-one-time-password.eml", []string{"834712"}, ""},
 }
 
 // TestMails_CodeAndFirstLink parses each message of testdata/mails with
