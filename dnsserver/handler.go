@@ -2,6 +2,7 @@ package dnsserver
 
 import (
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -78,9 +79,57 @@ func (s *Server) sendCachedLimited(w dns.ResponseWriter, r *request, e cachedRep
 func (s *Server) send(w dns.ResponseWriter, r *request, reply *dns.Msg) {
 	s.counts.add(reply.Rcode)
 	s.metrics.observe(r, reply)
+	if r.tsigFailed {
+		s.sendUnsigned(w, r, reply)
+		return
+	}
 	if err := w.WriteMsg(reply); err != nil {
 		// The error text names the client address, which must not be logged.
 		s.logger.Debug("dns reply not sent", "network", r.transport())
+	}
+}
+
+// sendUnsigned writes a reply that carries a TSIG error record but no MAC.
+// It bypasses WriteMsg, which would sign any reply with a TSIG record.
+func (s *Server) sendUnsigned(w dns.ResponseWriter, r *request, reply *dns.Msg) {
+	packed, err := reply.Pack()
+	if err == nil && new(dns.Msg).Unpack(packed) != nil {
+		// The dns library packs some odd names in the echoed TSIG record
+		// with a wrong length, so the reply goes without that record.
+		reply.Extra = slices.DeleteFunc(reply.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype == dns.TypeTSIG })
+		packed, err = reply.Pack()
+	}
+	if err == nil {
+		_, err = w.Write(packed)
+	}
+	if err != nil {
+		s.logger.Debug("dns reply not sent", "network", r.transport())
+	}
+}
+
+// tsigErrorRecord returns the unsigned TSIG record of a reply to a request
+// whose signature failed (RFC 8945 §5.2): the request's key, algorithm,
+// time and fudge, no MAC, and the error code.
+//
+// It returns nil when the key name or the algorithm is the root, which
+// the dns library packs with a wrong length. The reply then carries no
+// TSIG record.
+//
+// NOTE: RFC 8945 §5.2.3 asks for a signed BADTIME reply with the server's
+// time in Other Data. It is sent unsigned here, which clients report as a
+// TSIG failure all the same.
+func tsigErrorRecord(r *request) *dns.TSIG {
+	t := r.failedTSIG
+	if t.Hdr.Name == "." || t.Algorithm == "." || t.Algorithm == "" {
+		return nil
+	}
+	return &dns.TSIG{
+		Hdr:        dns.RR_Header{Name: t.Hdr.Name, Rrtype: dns.TypeTSIG, Class: dns.ClassANY},
+		Algorithm:  t.Algorithm,
+		TimeSigned: t.TimeSigned,
+		Fudge:      t.Fudge,
+		OrigId:     r.msg.Id,
+		Error:      r.tsigError,
 	}
 }
 
@@ -124,8 +173,8 @@ func (s *Server) buildReplyFrom(r *request, zones *zoneSet) *dns.Msg {
 		// RFC 7873 §5.2.2: a COOKIE option of a wrong length is FORMERR.
 		reply.Rcode = dns.RcodeFormatError
 	case r.tsigFailed:
-		// RFC 8945 §5.2: a signature that fails is NOTAUTH. The reply is
-		// unsigned, because we cannot sign with a key we do not trust.
+		// RFC 8945 §5.2: a signature that fails is NOTAUTH, and the TSIG
+		// record added below says why.
 		reply.Rcode = dns.RcodeNotAuth
 	default:
 		s.answer(reply, r, zones)
@@ -136,6 +185,12 @@ func (s *Server) buildReplyFrom(r *request, zones *zoneSet) *dns.Msg {
 	}
 	limit := sizeLimit(r.opt, r.tcp)
 	fitReply(reply, limit)
+	if r.tsigFailed {
+		if rec := tsigErrorRecord(r); rec != nil {
+			reply.Extra = append(reply.Extra, rec)
+		}
+		return reply
+	}
 	if r.tsig != nil {
 		if reply.Len()+tsigReserve > limit {
 			// Truncate never goes below 512 octets, so make room for the

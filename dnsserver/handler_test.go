@@ -38,7 +38,15 @@ func (w *recordingWriter) WriteMsg(m *dns.Msg) error {
 	return nil
 }
 
+// Write records a reply the handler packed itself. It is unpacked into
+// written too, so that both ways of writing count as replies.
 func (w *recordingWriter) Write(b []byte) (int, error) {
+	m := new(dns.Msg)
+	if err := m.Unpack(b); err != nil {
+		w.packErr = err
+		return 0, err
+	}
+	w.written = append(w.written, m)
 	w.packed = append(w.packed, b)
 	return len(b), nil
 }

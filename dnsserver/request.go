@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
@@ -26,10 +27,13 @@ type request struct {
 	// scope prefix length the reply gives it (RFC 7871 §7.2.1).
 	ecs      *dns.EDNS0_SUBNET
 	ecsScope uint8
-	// tsig is the request's TSIG record when its signature verified, and
-	// tsigFailed is set when it carried one that did not.
+	// tsig is the request's TSIG record when its signature verified.
+	// When it carried one that did not, tsigFailed is set, failedTSIG is
+	// that record and tsigError the TSIG error code of RFC 8945 §5.2.
 	tsig       *dns.TSIG
 	tsigFailed bool
+	failedTSIG *dns.TSIG
+	tsigError  uint16
 }
 
 // newRequest reads what the answer depends on from req and w.
@@ -45,10 +49,19 @@ func (s *Server) newRequest(w dns.ResponseWriter, req *dns.Msg) *request {
 		// so a key name we do not know fails here too. Every key is
 		// HMAC-SHA256, so another algorithm cannot have verified.
 		_, known := s.tsigSecrets[canonicalName(t.Hdr.Name)]
-		if known && strings.EqualFold(t.Algorithm, dns.HmacSHA256) && w.TsigStatus() == nil {
+		status := w.TsigStatus()
+		switch {
+		case !known || !strings.EqualFold(t.Algorithm, dns.HmacSHA256):
+			r.tsigError = dns.RcodeBadKey
+		case errors.Is(status, dns.ErrTime):
+			r.tsigError = dns.RcodeBadTime
+		case status != nil:
+			r.tsigError = dns.RcodeBadSig
+		default:
 			r.tsig = t
-		} else {
-			r.tsigFailed = true
+		}
+		if r.tsig == nil {
+			r.tsigFailed, r.failedTSIG = true, t
 		}
 	}
 	return r

@@ -166,8 +166,9 @@ func TestTransfer_IXFR(t *testing.T) {
 	}
 }
 
-// TestTSIG_SignedQueries checks that a signed query gets a signed reply
-// and that a bad signature gets NOTAUTH, unsigned.
+// TestTSIG_SignedQueries checks that a signed query gets a signed reply,
+// and that a failed signature gets NOTAUTH with an unsigned TSIG record
+// that names the error (RFC 8945 §5.2).
 func TestTSIG_SignedQueries(t *testing.T) {
 	srv := startConfigured(t, Config{Source: fixedSource(testState()), Transfer: transferConfig()})
 
@@ -180,15 +181,62 @@ func TestTSIG_SignedQueries(t *testing.T) {
 		t.Errorf("signed SOA: got %s signed %v with %d answers, want NOERROR, signed, 1", dns.RcodeToString[reply.Rcode], reply.IsTsig() != nil, len(reply.Answer))
 	}
 
-	// The same key name with the wrong secret.
-	bad := &dns.Client{Net: "udp", Timeout: 2 * time.Second, TsigSecret: map[string]string{testKeyName: otherSecret}}
-	reply, _, err = bad.Exchange(signedQuery("mayfly.test.", dns.TypeSOA, testKeyName), srv.UDPAddr().String())
-	if reply == nil {
-		t.Fatalf("badly signed exchange: %v", err)
+	tests := []struct {
+		name      string
+		key       string
+		secrets   map[string]string
+		at        time.Time
+		network   string
+		wantError uint16
+	}{
+		{name: "wrong secret", key: testKeyName, secrets: map[string]string{testKeyName: otherSecret}, at: time.Now(), network: "udp", wantError: dns.RcodeBadSig},
+		{name: "wrong secret over TCP", key: testKeyName, secrets: map[string]string{testKeyName: otherSecret}, at: time.Now(), network: "tcp", wantError: dns.RcodeBadSig},
+		{name: "unknown key", key: "unknown.test.", secrets: map[string]string{"unknown.test.": otherSecret}, at: time.Now(), network: "udp", wantError: dns.RcodeBadKey},
+		{name: "clock an hour off", key: testKeyName, secrets: map[string]string{testKeyName: testKeySecret}, at: time.Now().Add(-time.Hour), network: "udp", wantError: dns.RcodeBadTime},
 	}
-	if reply.Rcode != dns.RcodeNotAuth || len(reply.Answer) != 0 || reply.IsTsig() != nil {
-		t.Errorf("badly signed SOA: got %s with %d answers, signed %v, want NOTAUTH, none, unsigned", dns.RcodeToString[reply.Rcode], len(reply.Answer), reply.IsTsig() != nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newQuery("mayfly.test.", dns.TypeSOA)
+			m.SetTsig(tt.key, dns.HmacSHA256, 300, tt.at.Unix())
+			packed, _, err := dns.TsigGenerate(m, tt.secrets[tt.key], "", false)
+			if err != nil {
+				t.Fatalf("sign query: %v", err)
+			}
+			reply := exchangeRawMsg(t, tt.network, srv, packed)
+			tsig := reply.IsTsig()
+			if reply.Rcode != dns.RcodeNotAuth || len(reply.Answer) != 0 || tsig == nil {
+				t.Fatalf("reply: got %s with %d answers and TSIG %v, want NOTAUTH, none, a TSIG error record", dns.RcodeToString[reply.Rcode], len(reply.Answer), tsig)
+			}
+			if tsig.Error != tt.wantError || tsig.MACSize != 0 || tsig.OrigId != m.Id {
+				t.Errorf("TSIG record: got error %s, MAC size %d, original ID %d, want %s, 0, %d", dns.RcodeToString[int(tsig.Error)], tsig.MACSize, tsig.OrigId, dns.RcodeToString[int(tt.wantError)], m.Id)
+			}
+		})
 	}
+}
+
+// exchangeRawMsg sends a packed query over network to srv and unpacks the
+// reply, without the client's TSIG checks.
+func exchangeRawMsg(t *testing.T, network string, srv testServer, packed []byte) *dns.Msg {
+	t.Helper()
+	addr := srv.UDPAddr().String()
+	conn, err := dns.DialTimeout(network, addr, 2*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", network, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write(packed); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	raw, err := conn.ReadMsgHeader(nil)
+	if err != nil {
+		t.Fatalf("read reply: %v", err)
+	}
+	reply := new(dns.Msg)
+	if err := reply.Unpack(raw); err != nil {
+		t.Fatalf("unpack reply: %v", err)
+	}
+	return reply
 }
 
 // TestTransferRecords_Order checks the AXFR order: SOA, then names and types
