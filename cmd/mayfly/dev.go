@@ -32,6 +32,8 @@ var devFlags = map[string]string{
 	"dns-listen":  "control.dns_listen",
 	"api-listen":  "control.api_listen",
 	"raft-listen": "control.raft_listen",
+	// The edge's internal listener: metrics and the edge-to-edge API.
+	"internal-listen": "edge.internal_listen",
 }
 
 // startTimeout bounds how long the dev service may take to come up.
@@ -55,6 +57,7 @@ fresh temporary one, removed on exit, unless --data-dir names one.`,
 	flags.String("dns-listen", "", "DNS address, UDP and TCP (default 127.0.0.1:1053)")
 	flags.String("api-listen", "", "control-plane API address (default 127.0.0.1:9400)")
 	flags.String("raft-listen", "", "Raft address (default 127.0.0.1:9300)")
+	flags.String("internal-listen", "", "edge internal address: metrics and edge-to-edge API (default 127.0.0.1:8081)")
 	return cmd
 }
 

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mayfly-mail/mayfly/internal/cli"
 	"github.com/spf13/pflag"
 
 	"github.com/mayfly-mail/mayfly/config"
@@ -20,6 +22,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().String("config", "", "YAML configuration file")
 	root.AddCommand(newDevCommand(), newControlCommand(), newEdgeCommand(), newConfigCommand(),
 		newHealthcheckCommand(), newVersionCommand())
+	cli.RejectUnknownSubcommands(root)
 	return root
 }
 

@@ -82,6 +82,17 @@ type waitOptions struct {
 	link bool
 }
 
+// wanted names what a message must hold besides passing the filters.
+func (o waitOptions) wanted() string {
+	switch {
+	case o.code:
+		return " with a one-time code"
+	case o.link:
+		return " with a verification link"
+	}
+	return ""
+}
+
 // accepts reports whether m is the message to print.
 func (o waitOptions) accepts(m apitypes.Message) bool {
 	switch {
@@ -119,7 +130,7 @@ func inboxWait(g *globals) *cobra.Command {
 			defer cancel()
 			msg, err := waitForMessage(ctx, client.New(g.edge), token, opts)
 			if errors.Is(err, context.DeadlineExceeded) {
-				return &exitError{code: exitTimeout, err: fmt.Errorf("no matching message within %s", timeout)}
+				return &exitError{code: exitTimeout, err: fmt.Errorf("no matching message%s within %s", opts.wanted(), timeout)}
 			}
 			if err != nil {
 				return err

@@ -84,7 +84,7 @@ func TestCLIInboxWait_CodeAndLink(t *testing.T) {
 
 	t.Run("no code before the timeout", func(t *testing.T) {
 		r := receive(t, dev.ctlAsync(bin, env, "inbox", "wait", "--code", "--subject", "news", "--timeout", "2s"))
-		if r.code != exitTimeout || !strings.Contains(r.stderr, "no matching message") {
+		if r.code != exitTimeout || !strings.Contains(r.stderr, "no matching message with a one-time code") {
 			t.Errorf("got exit %d, stderr %q; want exit %d", r.code, r.stderr, exitTimeout)
 		}
 	})

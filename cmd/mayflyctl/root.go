@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mayfly-mail/mayfly/internal/cli"
 )
 
 // globals are the flags every command shares.
@@ -46,6 +48,7 @@ func newRootCommand() *cobra.Command {
 	flags.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 
 	root.AddCommand(newDomainsCommand(g), newClusterCommand(g), newEdgesCommand(g), newInboxCommand(g), newDNSCommand(g), newBlocklistCommand(g))
+	cli.RejectUnknownSubcommands(root)
 	return root
 }
 

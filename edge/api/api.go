@@ -14,8 +14,11 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -79,10 +82,16 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 	r := chi.NewRouter()
 	r.Use(requestLog(cfg.Logger))
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
+		writeError(w, http.StatusNotFound, "not_found", "no such route; GET /api/v1/openapi.json lists the routes")
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
+	// The routes are registered below; the handler reads the table once
+	// they are.
+	var methods map[string][]string
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		allowed := strings.Join(allowedMethods(methods, req.URL.Path), ", ")
+		w.Header().Set("Allow", allowed)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			fmt.Sprintf("method %s not allowed on this route; allowed: %s", req.Method, allowed))
 	})
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(cfg.Ready, cfg.ReadyNote))
@@ -104,7 +113,43 @@ func New(cfg Config, inboxes Inboxes, domains Domains) http.Handler {
 			r.Get("/messages/{id}/attachments/{index}", a.getAttachment)
 		})
 	})
+	methods = routeMethods(r)
 	return r
+}
+
+// allowedMethods returns the methods of the route pattern that path
+// matches. A {param} segment matches any one segment, and a pattern's
+// trailing slash is optional, as chi routes them.
+func allowedMethods(methods map[string][]string, path string) []string {
+	segments := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	for pattern, ms := range methods {
+		want := strings.Split(strings.TrimSuffix(pattern, "/"), "/")
+		if len(want) != len(segments) {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if w != segments[i] && !(strings.HasPrefix(w, "{") && segments[i] != "") {
+				match = false
+				break
+			}
+		}
+		if match {
+			return ms
+		}
+	}
+	return nil
+}
+
+// routeMethods returns the methods of each route pattern of routes.
+func routeMethods(routes chi.Routes) map[string][]string {
+	out := make(map[string][]string)
+	_ = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		out[route] = append(out[route], method)
+		slices.Sort(out[route])
+		return nil
+	})
+	return out
 }
 
 // Health returns a handler of /healthz and /readyz alone, for listeners

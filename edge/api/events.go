@@ -68,6 +68,14 @@ func (l *streamLimiter) release(inboxID string) {
 // first gets the messages stored after that message.
 func (a *API) inboxEvents(w http.ResponseWriter, r *http.Request) {
 	access := accessFrom(r)
+	resume := r.Header.Get("Last-Event-ID")
+	if resume == "" {
+		resume = r.URL.Query().Get("after")
+	}
+	if err := checkAfter(resume); err != nil {
+		writeQueryError(w, fmt.Errorf("invalid Last-Event-ID or after: %w", err))
+		return
+	}
 	if !a.streams.acquire(access.ID()) {
 		w.Header().Set("Retry-After", strconv.Itoa(streamsRetryAfter))
 		writeError(w, http.StatusTooManyRequests, "too_many_streams",
@@ -87,7 +95,7 @@ func (a *API) inboxEvents(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			s := &eventStream{w: w, rc: http.NewResponseController(w), access: access, expiresAt: info.ExpiresAt}
 			reason := "write failed"
-			if s.start(resumePoint(r, msgs)) == nil {
+			if s.start(resumePoint(resume, msgs)) == nil {
 				reason = s.run(r.Context(), a.cfg.Stop, changed, msgs)
 			}
 			a.cfg.Logger.Debug("event stream ended", "reason", reason)
@@ -98,12 +106,8 @@ func (a *API) inboxEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // resumePoint returns the cursor after which a stream starts: the message
-// named by Last-Event-ID or ?after=, else the newest message now.
-func resumePoint(r *http.Request, msgs []inbox.MessageSummary) cursor {
-	id := r.Header.Get("Last-Event-ID")
-	if id == "" {
-		id = r.URL.Query().Get("after")
-	}
+// id from Last-Event-ID or ?after=, else the newest message now.
+func resumePoint(id string, msgs []inbox.MessageSummary) cursor {
 	if id != "" {
 		return cursorAt(msgs, id)
 	}
@@ -181,15 +185,21 @@ func (s *eventStream) run(ctx context.Context, stop <-chan struct{}, changed <-c
 		}
 		switch {
 		case errors.Is(err, inbox.ErrUnauthorized):
-			if err := s.sendNew(msgs); err != nil {
-				return "write failed"
-			}
-			_ = s.send("", apitypes.EventExpired, apitypes.ExpiredEvent{ExpiresAt: s.expiresAt})
+			_ = s.send("", apitypes.EventExpired, s.endEvent(time.Now()))
 			return "inbox ended"
 		case err != nil:
 			return "inbox read failed"
 		}
 	}
+}
+
+// endEvent returns the expired event of an inbox that is gone at now: it
+// expired when its expiry has passed, and was deleted before that.
+func (s *eventStream) endEvent(now time.Time) apitypes.ExpiredEvent {
+	if now.Before(s.expiresAt) {
+		return apitypes.ExpiredEvent{ExpiresAt: now.UTC(), Reason: apitypes.EndDeleted}
+	}
+	return apitypes.ExpiredEvent{ExpiresAt: s.expiresAt, Reason: apitypes.EndExpired}
 }
 
 // sendNew sends the messages stored after the cursor, oldest first, and

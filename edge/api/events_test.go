@@ -139,6 +139,9 @@ func TestEvents_ExpiredEndsTheStream(t *testing.T) {
 	if time.Now().Before(ev.Expired.ExpiresAt) {
 		t.Errorf("expired event arrived before expires_at %s", ev.Expired.ExpiresAt)
 	}
+	if ev.Expired.Reason != apitypes.EndExpired {
+		t.Errorf("got reason %q, want %q", ev.Expired.Reason, apitypes.EndExpired)
+	}
 	if _, err := s.Next(); !errors.Is(err, io.EOF) {
 		t.Errorf("after expired: got %v, want io.EOF", err)
 	}
@@ -150,8 +153,28 @@ func TestEvents_DeleteSendsExpired(t *testing.T) {
 	if err := client.New(h.server.URL).DeleteInbox(context.Background(), h.token); err != nil {
 		t.Fatalf("DeleteInbox: %v", err)
 	}
-	if ev := nextEvent(t, s); ev.Type != apitypes.EventExpired {
+	ev := nextEvent(t, s)
+	if ev.Type != apitypes.EventExpired {
 		t.Fatalf("got %q event, want expired", ev.Type)
+	}
+	if ev.Expired.Reason != apitypes.EndDeleted {
+		t.Errorf("got reason %q, want %q", ev.Expired.Reason, apitypes.EndDeleted)
+	}
+	if ev.Expired.ExpiresAt.After(time.Now()) {
+		t.Errorf("got expires_at %s in the future, want the time of deletion", ev.Expired.ExpiresAt)
+	}
+}
+
+func TestEvents_MalformedResumeIDIsRejected(t *testing.T) {
+	h := newAPIHarness(t)
+	resp := h.get("/api/v1/inbox/events?after=nonsense")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("got %d, want 400", resp.StatusCode)
+	}
+	_, err := client.New(h.server.URL).Events(context.Background(), h.token, "nonsense")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "invalid_query" {
+		t.Fatalf("Last-Event-ID nonsense: got %v, want 400 invalid_query", err)
 	}
 }
 

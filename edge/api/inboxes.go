@@ -13,6 +13,12 @@ import (
 	"github.com/mayfly-mail/mayfly/edge/inbox"
 )
 
+// The bodies of POST /inboxes and POST /inbox/extend, for error messages.
+const (
+	createBodyShape = `{"prefix": "alice", "domain": "one of GET /api/v1/domains", "ttl": "1h"} (every field optional)`
+	extendBodyShape = `{"ttl": "24h"}`
+)
+
 // createAttempts bounds retries when a generated address is already live,
 // which only happens if the random generator repeats itself.
 const createAttempts = 3
@@ -25,7 +31,7 @@ func (a *API) createInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req apitypes.CreateInbox
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(w, r, &req, createBodyShape); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
@@ -131,7 +137,7 @@ func (a *API) getInbox(w http.ResponseWriter, r *http.Request) {
 // creation, so the reply may carry an earlier time than requested.
 func (a *API) extendInbox(w http.ResponseWriter, r *http.Request) {
 	var req apitypes.Extend
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(w, r, &req, extendBodyShape); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
@@ -181,7 +187,7 @@ func (a *API) deleteInbox(w http.ResponseWriter, r *http.Request) {
 func (a *API) accessError(w http.ResponseWriter, op string, err error) {
 	switch {
 	case errors.Is(err, inbox.ErrUnauthorized), errors.Is(err, inbox.ErrNoInbox):
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing, invalid or expired token")
+		writeError(w, http.StatusUnauthorized, "unauthorized", unauthorizedMessage)
 	case errors.Is(err, inbox.ErrMessageNotFound):
 		writeError(w, http.StatusNotFound, "message_not_found", "no message with this id in the inbox")
 	case errors.Is(err, inbox.ErrInvalidTTL):

@@ -33,7 +33,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 				a.cfg.Logger.Error("authenticate request", "error", err)
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mayfly"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "missing, invalid or expired token")
+			writeError(w, http.StatusUnauthorized, "unauthorized", unauthorizedMessage)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accessKey, access)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/mayfly-mail/mayfly/edge/apitypes"
 )
@@ -15,6 +16,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// unauthorizedMessage is the one reply to every token that does not open
+// an inbox, so that it tells nothing about which check failed.
+const unauthorizedMessage = "missing, invalid or expired token: send the inbox token as Authorization: Bearer <token>"
 
 // defaultRetryAfter is the Retry-After, in seconds, of 429 and 503 replies
 // whose handler sets none.
@@ -34,25 +39,32 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 // decodeBody reads an optional JSON object into v. An empty body leaves v
 // unchanged; unknown fields, trailing data and oversize bodies are errors
 // that name the problem.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+// The errors end with want, the shape of a valid body, such as
+// `{"ttl": "1h"}`.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, want string) error {
 	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	var tooLarge *http.MaxBytesError
 	var wrongType *json.UnmarshalTypeError
+	var syntax *json.SyntaxError
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil
 	case errors.As(err, &tooLarge):
 		return fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
 	case errors.As(err, &wrongType):
-		return fmt.Errorf("invalid JSON body: field %q must be a %s", wrongType.Field, wrongType.Type)
+		return fmt.Errorf("invalid JSON body: field %q must be a %s; want %s", wrongType.Field, wrongType.Type, want)
+	case errors.As(err, &syntax):
+		return fmt.Errorf("invalid JSON body at byte %d: want a JSON object such as %s", syntax.Offset, want)
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("invalid JSON body: %s; want %s", strings.TrimPrefix(err.Error(), "json: "), want)
 	case err != nil:
-		return fmt.Errorf("invalid JSON body: %w", err)
+		return fmt.Errorf("invalid JSON body: %w; want %s", err, want)
 	}
 	if dec.More() {
-		return errors.New("invalid JSON body: want a single object")
+		return fmt.Errorf("invalid JSON body: want a single object such as %s", want)
 	}
 	return nil
 }

@@ -33,16 +33,29 @@ func parseMessageQuery(values url.Values) (messageQuery, error) {
 		from:    strings.ToLower(values.Get("from")),
 		subject: strings.ToLower(values.Get("subject")),
 	}
+	if err := checkAfter(q.after); err != nil {
+		return q, err
+	}
 	raw := values.Get("wait")
 	if raw == "" {
 		return q, nil
 	}
 	wait, err := time.ParseDuration(raw)
 	if err != nil || wait < 0 || wait > maxWait {
-		return q, fmt.Errorf("invalid wait %q: want a duration from 0s to %s, such as 30s", raw, maxWait)
+		return q, fmt.Errorf("invalid wait %q: want a duration from 0s to %.0fs, such as 30s", raw, maxWait.Seconds())
 	}
 	q.wait = wait
 	return q, nil
+}
+
+// checkAfter rejects an after value that cannot be a message id. A
+// well-formed id of a message no longer in the inbox is valid: its text
+// still orders it among the others.
+func checkAfter(after string) error {
+	if after != "" && !inbox.ValidMessageID(after) {
+		return fmt.Errorf("invalid after %q: want the id of a message from the listing", after)
+	}
+	return nil
 }
 
 // filter returns the messages that pass the filters, in their order.

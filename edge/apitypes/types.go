@@ -77,8 +77,18 @@ const (
 // ExpiredEvent is the data of an "expired" event, sent when the inbox
 // expires or is deleted.
 type ExpiredEvent struct {
+	// ExpiresAt is when the inbox ended: its expiry, or the time of its
+	// deletion.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Reason is EndExpired or EndDeleted.
+	Reason string `json:"reason"`
 }
+
+// The reasons of an ExpiredEvent.
+const (
+	EndExpired = "expired"
+	EndDeleted = "deleted"
+)
 
 // Attachment describes one attachment of a message.
 type Attachment struct {

@@ -52,3 +52,10 @@ func parseID(s string) ([]byte, bool) {
 	}
 	return id, true
 }
+
+// ValidMessageID reports whether s has the form of a message id, whether or
+// not such a message exists.
+func ValidMessageID(s string) bool {
+	_, ok := parseID(s)
+	return ok
+}
