@@ -66,6 +66,9 @@ func codesIn(body string) (codes, years []string) {
 				years = append(years, c.value)
 			}
 		case shapeLetters:
+			// NOTE: a capitalized word that a keyword introduces on its own
+			// line ("Your code:\nWELCOME") passes too, because telling it
+			// from a random code would need a dictionary.
 			if ctx.introduced && endsLine(body, c.end) {
 				codes = append(codes, c.value)
 			}
