@@ -66,7 +66,9 @@ type Directory struct {
 	Index   uint64         `json:"index"`
 	Region  string         `json:"region"`
 	Domains []state.Domain `json:"domains"`
-	Edges   []state.Edge   `json:"edges"`
+	// Edges lists every edge of every region, so that an edge can forward
+	// mail and requests to the owner of an inbox made in another region.
+	Edges []state.Edge `json:"edges"`
 	// AllDomains names every pool domain of every region and status, so an
 	// edge can tell "not ours" (550 5.7.1) apart from "no such inbox".
 	AllDomains map[string]state.DomainStatus `json:"all_domains"`
