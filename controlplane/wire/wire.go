@@ -27,6 +27,9 @@ type AddDomainsRequest struct {
 // RetireDomainRequest is the body of POST /v1/domains/{name}/retire.
 type RetireDomainRequest struct {
 	Reason string `json:"reason"`
+	// Grace moves the domain to retiring instead: it keeps its MX, and
+	// takes no new addresses, until its last inbox can have expired.
+	Grace bool `json:"grace,omitempty"`
 }
 
 // DomainsResponse is the body of GET /v1/domains and POST /v1/domains.
