@@ -12,6 +12,12 @@ import (
 	"github.com/mayfly-mail/mayfly/controlplane/wire"
 )
 
+// autopilotWait bounds a wait for autopilot to act. It is generous,
+// because on a loaded machine a probe can miss its deadline, which resets
+// a server's stable time, and a lost heartbeat can move leadership, which
+// restarts autopilot.
+const autopilotWait = 30 * time.Second
+
 // eventuallyWithin is eventually with a deadline of its own, for waits
 // that include a configured timeout.
 func eventuallyWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
@@ -58,7 +64,7 @@ func TestAutopilot_RemovesDeadVoterDownToMinQuorum(t *testing.T) {
 	first := c.stopFollower()
 	firstID := c.configs[first].NodeID
 	stoppedAt := time.Now()
-	eventuallyWithin(t, deadTimeout+10*time.Second, firstID+" removed from the configuration", func() bool {
+	eventuallyWithin(t, deadTimeout+autopilotWait, firstID+" removed from the configuration", func() bool {
 		_, member := suffrageOf(t, c.leader(), firstID)
 		return !member
 	})
@@ -76,7 +82,7 @@ func TestAutopilot_RemovesDeadVoterDownToMinQuorum(t *testing.T) {
 	second := c.stopFollower()
 	secondID := c.configs[second].NodeID
 	leader := c.leader()
-	eventuallyWithin(t, deadTimeout+10*time.Second, "autopilot sees "+secondID+" as failed", func() bool {
+	eventuallyWithin(t, deadTimeout+autopilotWait, "autopilot sees "+secondID+" as failed", func() bool {
 		s := leader.pilot.state.Load()
 		return s != nil && s.Servers[raft.ServerID(secondID)] != nil && !s.Servers[raft.ServerID(secondID)].Health.Healthy &&
 			time.Since(s.Servers[raft.ServerID(secondID)].Health.StableSince) > deadTimeout
@@ -128,7 +134,7 @@ func TestAutopilot_PromotesJoinedServerAfterStabilization(t *testing.T) {
 	if suffrage, member := suffrageOf(t, leader, id); !member || suffrage != raft.Nonvoter {
 		t.Fatalf("%s right after its join: got member=%v suffrage=%v, want a non-voter", id, member, suffrage)
 	}
-	eventually(t, id+" promoted to voter", func() bool {
+	eventuallyWithin(t, autopilotWait, id+" promoted to voter", func() bool {
 		suffrage, _ := suffrageOf(t, leader, id)
 		return suffrage == raft.Voter
 	})
@@ -148,7 +154,7 @@ func TestAutopilot_ReadReplicaServesReadsAndNeverVotes(t *testing.T) {
 
 	// Past the stabilization time with the replica healthy, autopilot
 	// would have promoted it if it were a voter to be.
-	eventually(t, "autopilot finds the replica healthy and stable", func() bool {
+	eventuallyWithin(t, autopilotWait, "autopilot finds the replica healthy and stable", func() bool {
 		s := leader.pilot.state.Load()
 		if s == nil {
 			return false

@@ -87,7 +87,7 @@ var testAutopilot = AutopilotConfig{
 	DeadServerTimeout:       time.Minute,
 	ServerStabilizationTime: 300 * time.Millisecond,
 	LastContactThreshold:    2 * time.Second,
-	Interval:                200 * time.Millisecond,
+	Interval:                500 * time.Millisecond,
 }
 
 // openNode opens a node and closes it when the test ends.

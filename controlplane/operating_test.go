@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/mayfly-mail/mayfly/controlplane/client"
 	"github.com/mayfly-mail/mayfly/controlplane/state"
 )
 
@@ -71,9 +72,7 @@ func TestOperating_RemoveNode(t *testing.T) {
 	gone := c.follower()
 	goneID := gone.cfg.NodeID
 
-	if err := operatorClient(t, c.leader()).RemovePeer(t.Context(), goneID); err != nil {
-		t.Fatalf("mayflyctl cluster remove %s: %v", goneID, err)
-	}
+	removePeer(t, c, goneID)
 	for i, n := range c.nodes {
 		if n == gone {
 			c.stop(i)
@@ -94,6 +93,30 @@ func TestOperating_RemoveNode(t *testing.T) {
 		return true
 	})
 	addDomains(t, c.leader(), "local", "after-remove.test")
+}
+
+// removePeer removes id through the leader's API as mayflyctl cluster
+// remove does, and retries a removal whose outcome was unknown because
+// leadership moved meanwhile; after such a try, not_member means the
+// earlier try took effect.
+func removePeer(t *testing.T, c *testCluster, id string) {
+	t.Helper()
+	unknown := false
+	eventually(t, "mayflyctl cluster remove "+id, func() bool {
+		err := operatorClient(t, c.leader()).RemovePeer(t.Context(), id)
+		var apiErr *client.APIError
+		switch {
+		case err == nil:
+			return true
+		case errors.As(err, &apiErr) && apiErr.Code == "not_member" && unknown:
+			return true
+		case errors.As(err, &apiErr) && apiErr.Code == "outcome_unknown":
+			unknown = true
+		default:
+			t.Fatalf("mayflyctl cluster remove %s: %v", id, err)
+		}
+		return false
+	})
 }
 
 // peersEntry is one server in peers.json, the format raft.ReadConfigJSON

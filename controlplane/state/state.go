@@ -234,11 +234,13 @@ func (s *State) ActiveDomains(region string) []Domain {
 	return out
 }
 
-// AllEdges returns every edge of every region, sorted by id.
-func (s *State) AllEdges() []Edge {
-	out := make([]Edge, 0, len(s.Edges))
+// RegionEdges returns the edges of a region sorted by id.
+func (s *State) RegionEdges(region string) []Edge {
+	var out []Edge
 	for _, e := range s.Edges {
-		out = append(out, e)
+		if e.Region == region {
+			out = append(out, e)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
