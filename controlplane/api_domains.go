@@ -65,7 +65,11 @@ func (n *Node) retireDomain(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	d, err := n.RetireDomain(r.Context(), chi.URLParam(r, "name"), req.Reason)
+	retire := n.RetireDomain
+	if req.Grace {
+		retire = n.StartRetiring
+	}
+	d, err := retire(r.Context(), chi.URLParam(r, "name"), req.Reason)
 	if err != nil {
 		n.writeApplyError(w, r, err)
 		return

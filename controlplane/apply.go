@@ -126,6 +126,14 @@ func (n *Node) RetireDomain(ctx context.Context, name, reason string) (state.Dom
 	return firstDomain(res, err)
 }
 
+// StartRetiring moves a domain to retiring: it takes no new addresses at
+// once, keeps its MX for the inboxes it has, and the leader retires it
+// when the retiring grace period has passed.
+func (n *Node) StartRetiring(ctx context.Context, name, reason string) (state.Domain, error) {
+	res, err := n.propose(ctx, fsm.TypeRetireDomain, fsm.RetireDomain{Name: name, Reason: reason, Grace: true})
+	return firstDomain(res, err)
+}
+
 func firstDomain(res fsm.Result, err error) (state.Domain, error) {
 	if err != nil || len(res.Domains) == 0 {
 		return state.Domain{}, err

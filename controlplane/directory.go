@@ -127,14 +127,17 @@ func buildDirectory(s *state.State, region string) wire.Directory {
 		Index:      s.Index,
 		Region:     region,
 		Domains:    s.ActiveDomains(region),
-		Edges:      s.RegionEdges(region),
+		Edges:      s.AllEdges(),
 		AllDomains: make(map[string]state.DomainStatus, len(s.Domains)),
 	}
 	if dir.Domains == nil {
 		dir.Domains = []state.Domain{}
 	}
-	if dir.Edges == nil {
-		dir.Edges = []state.Edge{}
+	// Edges need neither heartbeat times nor health from the directory.
+	// Leaving the heartbeat time out keeps the heartbeats of every edge in
+	// every region from waking every watcher.
+	for i := range dir.Edges {
+		dir.Edges[i].LastHeartbeat = time.Time{}
 	}
 	for name, d := range s.Domains {
 		dir.AllDomains[name] = d.Status

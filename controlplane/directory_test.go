@@ -69,8 +69,10 @@ func TestDirectory_Content(t *testing.T) {
 	if len(dir.Domains) != 2 || dir.Domains[0].Name != "mayfly-mail.test" || dir.Domains[1].Name != "mayfly.test" {
 		t.Errorf("domains: got %+v, want the two active domains of local", dir.Domains)
 	}
-	if len(dir.Edges) != 1 || dir.Edges[0].ID != "edge-1" || dir.Edges[0].OwnerCode != "aa" {
-		t.Errorf("edges: got %+v, want edge-1 with owner code aa", dir.Edges)
+	// Every region's edges are listed, for forwarding to an inbox's owner.
+	if len(dir.Edges) != 2 || dir.Edges[0].ID != "edge-1" || dir.Edges[0].OwnerCode != "aa" ||
+		dir.Edges[1].ID != "edge-2" || dir.Edges[1].Region != "eu" {
+		t.Errorf("edges: got %+v, want edge-1 (aa) of local and edge-2 of eu", dir.Edges)
 	}
 	want := map[string]state.DomainStatus{"mayfly.test": "active", "mayfly-mail.test": "active", "retired.test": "retired", "eu.test": "active"}
 	if fmt.Sprint(dir.AllDomains) != fmt.Sprint(want) {
@@ -100,12 +102,13 @@ func TestDirectory_ReturnsPromptlyOnChange(t *testing.T) {
 func TestDirectory_WaitsWithoutChange(t *testing.T) {
 	n := startLeader(t)
 	addDomains(t, n, "local", "mayfly.test")
+	registerEdge(t, n, "edge-eu", "eu")
 	index := n.State().Index
 	const wait = 500 * time.Millisecond
 
 	pending := queryDirectory(t, n, fmt.Sprintf("region=local&index=%d&wait=%s", index, wait))
 	waitForWatchers(t, n)
-	registerEdge(t, n, "edge-eu", "eu") // changes no part of the local directory
+	registerEdge(t, n, "edge-eu", "eu") // a heartbeat, which changes no part of the directory
 
 	res := <-pending
 	if res.status != http.StatusOK {

@@ -272,17 +272,24 @@ func TestCompose_RegionsDeliverAndSurviveRollingRestarts(t *testing.T) {
 	}
 
 	// An inbox in each region, created on its first edge, gets mail
-	// through the other edge of the region and is read there.
+	// through the other edge of the region and through an edge of the
+	// other region, and is read through both.
 	inboxes := map[string]inbox{}
+	other := map[string]string{"eu": "us", "us": "eu"}
 	for region, r := range regions {
 		in := c.createInbox(region, r.edges[0])
 		inboxes[region] = in
-		if err := c.send(r.edges[1], in.address, "hello "+region); err != nil {
-			t.Fatalf("deliver to the %s inbox through %s: %v", region, r.edges[1], err)
+		away := regions[other[region]].edges[0]
+		for _, via := range []string{r.edges[1], away} {
+			if err := c.send(via, in.address, "hello "+region+" via "+via); err != nil {
+				t.Fatalf("deliver to the %s inbox through %s: %v", region, via, err)
+			}
 		}
-		got, err := c.subjects(r.edges[1], in)
-		if err != nil || len(got) != 1 || got[0] != "hello "+region {
-			t.Fatalf("read the %s inbox through %s: got %v, %v; want [hello %s]", region, r.edges[1], got, err, region)
+		for _, via := range []string{r.edges[1], away} {
+			got, err := c.subjects(via, in)
+			if err != nil || len(got) != 2 {
+				t.Fatalf("read the %s inbox through %s: got %v, %v; want both messages", region, via, got, err)
+			}
 		}
 	}
 

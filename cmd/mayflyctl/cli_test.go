@@ -186,9 +186,13 @@ func TestCLI_DomainsAndInboxes(t *testing.T) {
 		if len(added) != 2 || added[0].Status != state.Standby {
 			t.Errorf("domains add = %+v, want two standby domains", added)
 		}
-		retired := decodeJSON[[]state.Domain](t, dev.ctlOK(t, bin, operator, "domains", "retire", "fresh.test", "--reason", "listed", "--output", "json"))
-		if retired[0].Status != state.Retired || retired[0].Reason != "listed" {
-			t.Errorf("domains retire = %+v, want retired with the reason", retired[0])
+		retiring := decodeJSON[[]state.Domain](t, dev.ctlOK(t, bin, operator, "domains", "retire", "fresh.test", "--reason", "listed", "--output", "json"))
+		if retiring[0].Status != state.Retiring || retiring[0].Reason != "listed" {
+			t.Errorf("domains retire = %+v, want retiring with the reason", retiring[0])
+		}
+		retired := decodeJSON[[]state.Domain](t, dev.ctlOK(t, bin, operator, "domains", "retire", "fresh.test", "--now", "--reason", "listed", "--output", "json"))
+		if retired[0].Status != state.Retired {
+			t.Errorf("domains retire --now = %+v, want retired", retired[0])
 		}
 		table := dev.ctlOK(t, bin, operator, "domains", "list")
 		if !strings.Contains(table, "NAME") || !strings.Contains(table, "spare.test") {

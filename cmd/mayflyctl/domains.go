@@ -104,16 +104,27 @@ func domainsAdd(g *globals) *cobra.Command {
 
 func domainsRetire(g *globals) *cobra.Command {
 	var reason string
+	var now bool
 	cmd := &cobra.Command{
 		Use:   "retire NAME",
-		Short: "Retire a domain: no new addresses, null MX",
-		Args:  cobra.ExactArgs(1),
+		Short: "Retire a domain: no new addresses now, null MX once its inboxes can have expired",
+		Long: `Retire a domain. It moves to retiring: edges hand out no new addresses on
+it at once, while its MX stays so that mail still reaches the inboxes it
+has. The leader retires it, with a null MX, when the retiring grace period
+(control.blocklist.retiring_grace, by default the longest inbox lifetime)
+has passed. --now retires it at once: mail to its live inboxes is then
+refused.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.controlClient()
 			if err != nil {
 				return err
 			}
-			d, err := c.RetireDomain(cmd.Context(), args[0], reason)
+			retire := c.StartRetiring
+			if now {
+				retire = c.RetireDomain
+			}
+			d, err := retire(cmd.Context(), args[0], reason)
 			if err != nil {
 				return err
 			}
@@ -121,6 +132,7 @@ func domainsRetire(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "retired by operator", "why the domain is retired, kept with it")
+	cmd.Flags().BoolVar(&now, "now", false, "retire at once, with a null MX, even though inboxes on the domain may still be live")
 	return cmd
 }
 

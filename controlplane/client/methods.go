@@ -31,11 +31,22 @@ func (c *Client) Domain(ctx context.Context, name string, opts ...ReadOption) (s
 	return d, err
 }
 
-// RetireDomain moves a domain to retired and records the reason.
+// RetireDomain moves a domain to retired at once, null MX included, and
+// records the reason.
 func (c *Client) RetireDomain(ctx context.Context, name, reason string) (state.Domain, error) {
+	return c.retire(ctx, name, wire.RetireDomainRequest{Reason: reason})
+}
+
+// StartRetiring moves a domain to retiring: no new addresses, MX kept
+// until the grace period ends, then retired.
+func (c *Client) StartRetiring(ctx context.Context, name, reason string) (state.Domain, error) {
+	return c.retire(ctx, name, wire.RetireDomainRequest{Reason: reason, Grace: true})
+}
+
+func (c *Client) retire(ctx context.Context, name string, req wire.RetireDomainRequest) (state.Domain, error) {
 	var d state.Domain
 	path := "/v1/domains/" + url.PathEscape(name) + "/retire"
-	err := c.do(ctx, "POST", path, wire.RetireDomainRequest{Reason: reason}, &d)
+	err := c.do(ctx, "POST", path, req, &d)
 	return d, err
 }
 

@@ -74,10 +74,13 @@ func (c *AddDomains) apply(t *txn) (Result, error) {
 }
 
 // RetireDomain is the body of retire_domain: it moves a domain straight to
-// retired, recording the reason.
+// retired, recording the reason. With Grace it moves the domain to retiring
+// instead, from which the leader retires it after the grace period; entries
+// written without the field keep their meaning.
 type RetireDomain struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+	Grace  bool   `json:"grace,omitempty"`
 }
 
 func (c *RetireDomain) normalize() error {
@@ -90,7 +93,14 @@ func (c *RetireDomain) normalize() error {
 }
 
 func (c *RetireDomain) apply(t *txn) (Result, error) {
-	return setStatus(t, c.Name, state.Retired, c.Reason)
+	if !c.Grace {
+		return setStatus(t, c.Name, state.Retired, c.Reason)
+	}
+	if d, ok := t.read().Domains[c.Name]; ok && d.Status == state.Retiring {
+		// Already on its way out: the grace period keeps its start.
+		return Result{Domains: []state.Domain{d}}, nil
+	}
+	return setStatus(t, c.Name, state.Retiring, c.Reason)
 }
 
 // SetDomainStatus is the body of set_domain_status: it moves a domain to

@@ -234,13 +234,11 @@ func (s *State) ActiveDomains(region string) []Domain {
 	return out
 }
 
-// RegionEdges returns the edges of a region sorted by id.
-func (s *State) RegionEdges(region string) []Edge {
-	var out []Edge
+// AllEdges returns every edge of every region, sorted by id.
+func (s *State) AllEdges() []Edge {
+	out := make([]Edge, 0, len(s.Edges))
 	for _, e := range s.Edges {
-		if e.Region == region {
-			out = append(out, e)
-		}
+		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

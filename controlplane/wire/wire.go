@@ -27,6 +27,9 @@ type AddDomainsRequest struct {
 // RetireDomainRequest is the body of POST /v1/domains/{name}/retire.
 type RetireDomainRequest struct {
 	Reason string `json:"reason"`
+	// Grace moves the domain to retiring instead: it keeps its MX, and
+	// takes no new addresses, until its last inbox can have expired.
+	Grace bool `json:"grace,omitempty"`
 }
 
 // DomainsResponse is the body of GET /v1/domains and POST /v1/domains.
@@ -66,7 +69,9 @@ type Directory struct {
 	Index   uint64         `json:"index"`
 	Region  string         `json:"region"`
 	Domains []state.Domain `json:"domains"`
-	Edges   []state.Edge   `json:"edges"`
+	// Edges lists every edge of every region, so that an edge can forward
+	// mail and requests to the owner of an inbox made in another region.
+	Edges []state.Edge `json:"edges"`
 	// AllDomains names every pool domain of every region and status, so an
 	// edge can tell "not ours" (550 5.7.1) apart from "no such inbox".
 	AllDomains map[string]state.DomainStatus `json:"all_domains"`

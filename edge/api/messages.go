@@ -128,13 +128,14 @@ func newMessageDetail(s inbox.MessageSummary, m *mime.Message) apitypes.Message 
 		date := m.Headers.Date
 		d.Date = &date
 	}
-	// Codes and links come from the parsed bodies on every read and are
-	// never stored, so the store holds no more plaintext than the message.
+	// Codes and links come from the subject and the parsed bodies on every
+	// read and are never stored, so the store holds no more plaintext than
+	// the message.
 	for _, c := range extract.Codes(m.Headers.Subject, m.Text, m.HTML) {
 		d.Codes = append(d.Codes, apitypes.Code{Value: c.Value})
 	}
 	for _, l := range extract.Links(m.Text, m.HTML) {
-		d.Links = append(d.Links, apitypes.Link{URL: l.URL, Verification: l.Verification})
+		d.Links = append(d.Links, apitypes.Link{URL: l.URL, Verification: l.Verification, Target: l.Target})
 	}
 	for _, att := range m.Attachments {
 		d.Attachments = append(d.Attachments, apitypes.Attachment{

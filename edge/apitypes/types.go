@@ -125,6 +125,9 @@ type Link struct {
 	// Verification is true for a link that looks like it verifies an
 	// address, activates an account, resets a password or signs in.
 	Verification bool `json:"verification"`
+	// Target is the URL that a click-tracking redirect leads to, empty for
+	// a direct link.
+	Target string `json:"target,omitempty"`
 }
 
 // Message is the reply to GET /api/v1/inbox/messages/{id}: the headers of

@@ -151,7 +151,7 @@ func (w *Watcher) DomainStatus(name string) (state.DomainStatus, bool) {
 	return status, ok
 }
 
-// EdgeByOwnerCode returns the region's edge whose inboxes carry code.
+// EdgeByOwnerCode returns the edge, of any region, whose inboxes carry code.
 func (w *Watcher) EdgeByOwnerCode(code string) (state.Edge, bool) {
 	dir := w.current.Load()
 	if dir == nil {
@@ -165,8 +165,8 @@ func (w *Watcher) EdgeByOwnerCode(code string) (state.Edge, bool) {
 	return state.Edge{}, false
 }
 
-// EdgeByID returns the region's edge with this node id, such as this
-// edge's own entry.
+// EdgeByID returns the edge, of any region, with this node id, such as
+// this edge's own entry.
 func (w *Watcher) EdgeByID(id string) (state.Edge, bool) {
 	dir := w.current.Load()
 	if dir == nil {
