@@ -56,12 +56,12 @@ type Config struct {
 	// dead ones.
 	Autopilot AutopilotConfig
 	// SnapshotThreshold, SnapshotInterval and TrailingLogs are Raft's log
-	// compaction settings: Raft checks every SnapshotInterval (with
-	// jitter) whether SnapshotThreshold entries were committed since the
-	// last snapshot, takes one if so, and then deletes the log up to the
-	// snapshot but keeps the newest TrailingLogs entries, so a follower
-	// that trails by fewer catches up from the log instead of a snapshot.
-	// Zero means Raft's defaults: 8192 entries, 120s and 10240 entries.
+	// compaction settings. Every SnapshotInterval (with jitter) Raft takes
+	// a snapshot if SnapshotThreshold entries were committed since the
+	// last one. It then deletes the log up to the snapshot but keeps the
+	// newest TrailingLogs entries, so a follower that trails by fewer
+	// catches up from the log instead of a snapshot. Zero means Raft's
+	// defaults: 8192 entries, 120s and 10240 entries.
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	TrailingLogs      uint64

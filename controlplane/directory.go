@@ -23,9 +23,9 @@ const (
 // or below the current index it replies at once. Otherwise it holds the
 // request until the region's directory changes or D (at most 5m, default
 // 30s) has passed, and then replies with the current directory either way.
-// A node without a leader replies at once, and a waiting request ends
-// within leaderCheckInterval of the leader's loss, both with NoLeader set,
-// because without a leader no change can arrive and the edge should learn
+// A node without a leader replies at once with NoLeader set, and a waiting
+// request ends the same way within leaderCheckInterval of the leader's
+// loss. Without a leader no change can arrive, and the edge should learn
 // that its copy may be stale.
 func (n *Node) directory(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()

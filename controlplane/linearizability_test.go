@@ -35,9 +35,9 @@ type domainResult struct {
 }
 
 // domainModel is the sequential specification of the pool as the admin API
-// exposes it, one domain at a time: add makes an absent domain active and
-// leaves a present one as it is, retire makes a present domain retired and
-// fails with not found for an absent one, and a read returns the status.
+// exposes it, one domain at a time. Add makes an absent domain active and
+// leaves a present one as it is. Retire makes a present domain retired and
+// fails with not found for an absent one. A read returns the status.
 var domainModel = porcupine.Model{
 	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
 		byName := map[string][]porcupine.Operation{}

@@ -96,8 +96,8 @@ func TestOperating_RemoveNode(t *testing.T) {
 }
 
 // removePeer removes id through the leader's API as mayflyctl cluster
-// remove does, and retries a removal whose outcome was unknown because
-// leadership moved meanwhile; after such a try, not_member means the
+// remove does. It retries a removal whose outcome was unknown because
+// leadership moved meanwhile, and after such a try, not_member means the
 // earlier try took effect.
 func removePeer(t *testing.T, c *testCluster, id string) {
 	t.Helper()
