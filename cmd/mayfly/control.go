@@ -41,6 +41,11 @@ func newControlCommand() *cobra.Command {
 first node, and start the others with --join and the API URL of any member.
 Restart a node without either flag: it resumes from its data directory.
 
+--bootstrap-if-new lets every start of a node use the same command, as a
+Kubernetes StatefulSet does. A node with Raft state starts from it, joining
+through --join when that is given. A new node founds the cluster when the
+flag names it (alone or =true names this node), and otherwise joins.
+
 The secrets come from the environment only: MAYFLY_OPERATOR_TOKEN guards the
 admin API and MAYFLY_CLUSTER_TOKEN authenticates edges and nodes to each
 other. The node refuses to start without both.`,
@@ -59,6 +64,8 @@ other. The node refuses to start without both.`,
 	flags.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 1s)")
 	flags.Duration("election-timeout", 0, "Raft election timeout (default 1s)")
 	flags.Bool("non-voter", false, "join as a read replica: a non-voter that serves reads and is never promoted to voter")
+	flags.String(bootstrapIfNewFlag, "", "node id that founds the cluster when the data directory has no Raft state; alone or =true means this node; others join through --join")
+	flags.Lookup(bootstrapIfNewFlag).NoOptDefVal = bootstrapThisNode
 	return cmd
 }
 
@@ -70,12 +77,21 @@ func runControl(cmd *cobra.Command, _ []string) error {
 	if err := checkControlConfig(&cfg); err != nil {
 		return err
 	}
+	founder, err := bootstrapFounder(cmd, cfg)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(cmd.ErrOrStderr(), cfg.Log)
 	for _, name := range config.UnknownEnvironment(os.Environ()) {
 		logger.Warn("environment variable sets no configuration key, ignored", "name", name)
 	}
 
-	svc, err := startControl(cmd.Context(), cfg, logger)
+	var svc *controlService
+	if founder != "" {
+		svc, err = startControlIfNew(cmd.Context(), cfg, logger, founder)
+	} else {
+		svc, err = startControl(cmd.Context(), cfg, logger)
+	}
 	if err != nil {
 		return err
 	}
