@@ -234,6 +234,13 @@ func (p *page) text(selector string) string {
 	return eval[string](p, fmt.Sprintf(`document.querySelector(%q).textContent`, selector))
 }
 
+// pageStateScript describes the page for a failure message: its load
+// state, the body's classes and the status line.
+const pageStateScript = `JSON.stringify({url: location.href, readyState: document.readyState,
+	body: document.body ? document.body.className : null,
+	status: (document.getElementById('status') || {}).textContent || null,
+	address: (document.getElementById('address') || {}).textContent || null})`
+
 // waitFor polls a JavaScript condition until it is true, failing the test
 // after a generous deadline.
 func (p *page) waitFor(condition, what string) {
@@ -244,7 +251,7 @@ func (p *page) waitFor(condition, what string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s", what)
+			p.t.Fatalf("timed out waiting for %s; the page: %s", what, eval[string](p, pageStateScript))
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
