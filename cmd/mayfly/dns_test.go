@@ -85,26 +85,7 @@ func TestDNSServerConfig_ConvertsKeys(t *testing.T) {
 func TestControl_DNSSerialsEqualOnEveryNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var nodes []*controlService
-	for i := range 3 {
-		cfg := testConfig(t)
-		cfg.NodeID = fmt.Sprintf("node-%d", i+1)
-		cfg.ClusterToken = "test-cluster-token"
-		cfg.Control.Bootstrap = i == 0
-		if i > 0 {
-			cfg.Control.Join = []string{nodes[0].node.APIURL()}
-		}
-		svc, err := startControl(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("node", cfg.NodeID))
-		if err != nil {
-			t.Fatalf("start %s: %v", cfg.NodeID, err)
-		}
-		t.Cleanup(func() {
-			if err := svc.stop(context.Background()); err != nil {
-				t.Errorf("stop %s: %v", cfg.NodeID, err)
-			}
-		})
-		nodes = append(nodes, svc)
-	}
+	nodes := startControlCluster(ctx, t)
 
 	domains, err := nodes[0].node.AddDomains(ctx, wire.AddDomainsRequest{Names: []string{"mayfly.test"}, Region: "local"})
 	if err != nil {
@@ -120,6 +101,31 @@ func TestControl_DNSSerialsEqualOnEveryNode(t *testing.T) {
 		t.Errorf("serial after retiring: got %d, want %d", retired.Serial, domains[0].Serial+1)
 	}
 	waitForSerialEverywhere(t, nodes, retired.Serial)
+}
+
+// startControlCluster starts three control-plane nodes with their DNS
+// servers, the first bootstrapping and the others joining it. A node the
+// test has stopped already is stopped again harmlessly at cleanup.
+func startControlCluster(ctx context.Context, t *testing.T) []*controlService {
+	t.Helper()
+	var nodes []*controlService
+	for i := range 3 {
+		cfg := testConfig(t)
+		cfg.NodeID = fmt.Sprintf("node-%d", i+1)
+		cfg.ClusterToken = "test-cluster-token"
+		cfg.Control.Bootstrap = i == 0
+		cfg.Control.Autopilot.ServerStabilizationTime = time.Second
+		if i > 0 {
+			cfg.Control.Join = []string{nodes[0].node.APIURL()}
+		}
+		svc, err := startControl(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("node", cfg.NodeID))
+		if err != nil {
+			t.Fatalf("start %s: %v", cfg.NodeID, err)
+		}
+		t.Cleanup(func() { _ = svc.stop(context.Background()) })
+		nodes = append(nodes, svc)
+	}
+	return nodes
 }
 
 // waitForSerialEverywhere waits until every node's DNS server answers the
