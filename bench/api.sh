@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Measures the public API of mayfly dev: inbox creation, listing an inbox
+# and reading a message, each at 1, 16 and 64 concurrent clients, with
+# bench/cmd/apiload on loopback. The rate limits are off
+# (MAYFLY_EDGE_RATE_CREATE=0 and MAYFLY_EDGE_RATE_API=0, the environment
+# form of edge.rate_create and edge.rate_api), so the figures measure the
+# service and not the limiter. Prints the RSS of mayfly dev at start,
+# apiload's table, then the peak and current RSS of mayfly dev and how many
+# inboxes it created. OPS=create CLIENTS=16 DURATION=90s fills it with
+# about 100,000 idle inboxes on the 2-core machine of docs/benchmarks.md.
+#
+# Environment: CLIENTS (1,16,64), DURATION (10s per operation and client
+# count), OPS (create,list,read), BENCH_PORT_BASE (23000), BENCH_DIR (a
+# new /tmp/mayfly-bench.*).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+CLIENTS=${CLIENTS:-1,16,64}
+DURATION=${DURATION:-10s}
+OPS=${OPS:-create,list,read}
+
+main() {
+	bench_init
+	build_mayfly
+	(cd "$(dirname "$0")/.." && go build -o "$BENCH_DIR/apiload" ./bench/cmd/apiload)
+
+	export MAYFLY_EDGE_RATE_CREATE=0 MAYFLY_EDGE_RATE_API=0
+	start_mayfly mayfly-api
+	echo "mayfly dev at start: RSS $(rss_mb "$MAYFLY_PID") MB"
+	"$BENCH_DIR/apiload" -url "http://$MAYFLY_HTTP" -smtp "$MAYFLY_SMTP" \
+		-clients "$CLIENTS" -duration "$DURATION" -ops "$OPS"
+
+	echo
+	echo "mayfly dev at the end: peak RSS $(peak_rss_mb "$MAYFLY_PID") MB, RSS $(rss_mb "$MAYFLY_PID") MB," \
+		"$(curl -sf "http://127.0.0.1:$((${BENCH_PORT_BASE:-23000} + 81))/metrics" |
+			awk '/^mayfly_edge_inboxes_created_total/ { n += $2 } END { printf "%d", n }') inboxes created"
+	stop_server "$MAYFLY_PID"
+}
+
+main "$@"
