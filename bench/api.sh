@@ -35,6 +35,7 @@ main() {
 		"$(curl -sf "http://127.0.0.1:$((${BENCH_PORT_BASE:-23000} + 81))/metrics" |
 			awk '/^mayfly_edge_inboxes_created_total/ { n += $2 } END { printf "%d", n }') inboxes created"
 	stop_server "$MAYFLY_PID"
+	rm -rf "${BENCH_DIR:?}/mayfly-api"
 }
 
 main "$@"

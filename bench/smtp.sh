@@ -133,8 +133,9 @@ main() {
 		read -r name sessions size count <<<"$load"
 		for server in $SERVERS; do
 			run=$server-$name
-			if ! start_peer "$server" "$run"; then
-				printf '%s\t%s\t%s\tfailed to start, see %s\n' "$server" "$name" "$count" "$BENCH_DIR/$run.log" >>"$results"
+			if ! start_peer "$server" "$run" 2>"$BENCH_DIR/$run.err"; then
+				printf '%s\t%s\t%s\tnot run: %s (log: %s)\n' "$server" "$name" "$count" \
+					"$(tail -n 1 "$BENCH_DIR/$run.err")" "$BENCH_DIR/$run.log" >>"$results"
 				[ -n "${SERVER_PID:-}" ] && stop_server "$SERVER_PID"
 				continue
 			fi
@@ -144,6 +145,8 @@ main() {
 				"$(echo "$count / $secs" | bc -l)" "$(peak_rss_mb "$RUN_PID")" "$stored" "$errors" >>"$results"
 			stop_server "$RUN_PID"
 			SERVER_PID=
+			# Keep the log for later reading, but not hundreds of MB of mail.
+			rm -rf "${BENCH_DIR:?}/$run"
 		done
 	done
 	print_table "$results"
