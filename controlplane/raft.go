@@ -84,6 +84,14 @@ func (n *Node) openTransport(logger *hclogAdapter) error {
 		n.transport = raft.NewNetworkTransportWithLogger(n.cfg.raftLayer, transportPoolSize, transportTimeout, logger.Named("net"))
 		return nil
 	}
+	if advertisesName(n.cfg.RaftAdvertise) {
+		layer, err := listenNamed(n.cfg.RaftListen, n.cfg.RaftAdvertise)
+		if err != nil {
+			return err
+		}
+		n.transport = raft.NewNetworkTransportWithLogger(layer, transportPoolSize, transportTimeout, logger.Named("net"))
+		return nil
+	}
 	var advertise net.Addr
 	if n.cfg.RaftAdvertise != "" {
 		addr, err := net.ResolveTCPAddr("tcp", n.cfg.RaftAdvertise)
