@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -71,6 +72,9 @@ type Store struct {
 	// framePool holds the buffers of BodyWriter, so that a small message's
 	// chunks need no new allocation.
 	framePool sync.Pool
+	// creating counts the CreateInbox calls in flight, which choose
+	// between a transaction of their own and a group commit.
+	creating atomic.Int32
 }
 
 // Open opens or creates dir/inbox.db and the body directory beside it. It
