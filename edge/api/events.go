@@ -32,13 +32,13 @@ const (
 
 // streamLimiter counts the open event streams of each inbox.
 type streamLimiter struct {
-	max  int
-	mu   sync.Mutex
-	open map[string]int
+	limit int
+	mu    sync.Mutex
+	open  map[string]int
 }
 
-func newStreamLimiter(max int) *streamLimiter {
-	return &streamLimiter{max: max, open: make(map[string]int)}
+func newStreamLimiter(limit int) *streamLimiter {
+	return &streamLimiter{limit: limit, open: make(map[string]int)}
 }
 
 // acquire takes a stream slot of the inbox, or reports false when all are
@@ -46,7 +46,7 @@ func newStreamLimiter(max int) *streamLimiter {
 func (l *streamLimiter) acquire(inboxID string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[inboxID] >= l.max {
+	if l.open[inboxID] >= l.limit {
 		return false
 	}
 	l.open[inboxID]++
