@@ -102,12 +102,18 @@ func sendMail(t *testing.T, smtpAddr, to string, raw []byte) {
 }
 
 // requestLog records what the browser requested and received, from the
-// network events of the page.
+// network and runtime events of the page.
 type requestLog struct {
 	mu      sync.Mutex
 	urls    []string
 	cookies []string // Set-Cookie values of any response
+	// events is a short history of requests, responses, failed loads,
+	// console lines and exceptions, for failure messages.
+	events []string
 }
+
+// maxEvents bounds the history a failure message prints.
+const maxEvents = 200
 
 func (l *requestLog) record(ev any) {
 	l.mu.Lock()
@@ -115,13 +121,45 @@ func (l *requestLog) record(ev any) {
 	switch ev := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		l.urls = append(l.urls, ev.Request.URL)
+		l.note("request %s %s", ev.Request.Method, ev.Request.URL)
+	case *network.EventResponseReceived:
+		l.note("response %d %s", ev.Response.Status, ev.Response.URL)
+	case *network.EventLoadingFailed:
+		l.note("load failed: %s (canceled %t, blocked %q)", ev.ErrorText, ev.Canceled, ev.BlockedReason)
 	case *network.EventResponseReceivedExtraInfo:
 		for name, value := range ev.Headers {
 			if strings.EqualFold(name, "Set-Cookie") {
 				l.cookies = append(l.cookies, fmt.Sprint(value))
 			}
 		}
+	case *runtime.EventConsoleAPICalled:
+		args := make([]string, 0, len(ev.Args))
+		for _, a := range ev.Args {
+			args = append(args, a.Description+string(a.Value))
+		}
+		l.note("console.%s %s", ev.Type, strings.Join(args, " "))
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		text := d.Text
+		if d.Exception != nil {
+			text += " " + d.Exception.Description
+		}
+		l.note("exception at %s:%d: %s", d.URL, d.LineNumber, text)
 	}
+}
+
+func (l *requestLog) note(format string, args ...any) {
+	l.events = append(l.events, time.Now().Format("15:04:05.000 ")+fmt.Sprintf(format, args...))
+	if len(l.events) > maxEvents {
+		l.events = l.events[len(l.events)-maxEvents:]
+	}
+}
+
+// history returns the recorded events, one per line.
+func (l *requestLog) history() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.events, "\n")
 }
 
 func (l *requestLog) snapshot() (urls, cookies []string) {
@@ -196,9 +234,23 @@ func openPage(t *testing.T, base string) *page {
 	t.Cleanup(cancel)
 	p.ctx = timeoutCtx
 	p.do(chromedp.Navigate(base + "/"))
-	p.waitFor(`document.body.classList.contains('ready') && document.getElementById('address').textContent.includes('@')`, "the page to show an address")
+	const ready = `document.body.classList.contains('ready') && document.getElementById('address').textContent.includes('@')`
+	// A freshly started Chromium on a loaded machine has, rarely, left its
+	// first page without an address. Then the page is loaded once more,
+	// and what the browser did is printed, so that a cause in the page or
+	// the edge shows in the test output.
+	if !p.poll(ready, firstLoadWait) {
+		fmt.Fprintf(os.Stderr, "%s: the first load showed no address in %s, loading it again; the page: %s\nwhat the browser did:\n%s\n",
+			t.Name(), firstLoadWait, eval[string](p, pageStateScript), p.requests.history())
+		p.do(chromedp.Navigate(base + "/"))
+	}
+	p.waitFor(ready, "the page to show an address")
 	return p
 }
+
+// firstLoadWait bounds the first load of a new browser before openPage
+// loads the page again.
+const firstLoadWait = 20 * time.Second
 
 // do runs actions, failing the test on an error.
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -245,13 +297,22 @@ const pageStateScript = `JSON.stringify({url: location.href, readyState: documen
 // after a generous deadline.
 func (p *page) waitFor(condition, what string) {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	if !p.poll(condition, 30*time.Second) {
+		p.t.Fatalf("timed out waiting for %s; the page: %s\nwhat the browser did:\n%s", what, eval[string](p, pageStateScript), p.requests.history())
+	}
+}
+
+// poll evaluates a JavaScript condition until it is true or the wait has
+// passed, and reports whether it became true.
+func (p *page) poll(condition string, wait time.Duration) bool {
+	p.t.Helper()
+	deadline := time.Now().Add(wait)
 	for {
 		if eval[bool](p, "Boolean("+condition+")") {
-			return
+			return true
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s; the page: %s", what, eval[string](p, pageStateScript))
+			return false
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
