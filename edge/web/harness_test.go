@@ -139,12 +139,12 @@ func (l *requestLog) record(ev any) {
 		}
 		l.note("console.%s %s", ev.Type, strings.Join(args, " "))
 	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil {
-			text += " " + d.Exception.Description
+		details := ev.ExceptionDetails
+		text := details.Text
+		if details.Exception != nil {
+			text += " " + details.Exception.Description
 		}
-		l.note("exception at %s:%d: %s", d.URL, d.LineNumber, text)
+		l.note("exception at %s:%d: %s", details.URL, details.LineNumber, text)
 	}
 }
 
@@ -235,10 +235,9 @@ func openPage(t *testing.T, base string) *page {
 	p.ctx = timeoutCtx
 	p.do(chromedp.Navigate(base + "/"))
 	const ready = `document.body.classList.contains('ready') && document.getElementById('address').textContent.includes('@')`
-	// A freshly started Chromium on a loaded machine has, rarely, left its
-	// first page without an address. Then the page is loaded once more,
-	// and what the browser did is printed, so that a cause in the page or
-	// the edge shows in the test output.
+	// On a loaded machine, a freshly started Chromium has rarely shown no
+	// address after its first load. The page is then loaded once more, and
+	// what the browser did is printed to show the cause in the test output.
 	if !p.poll(ready, firstLoadWait) {
 		fmt.Fprintf(os.Stderr, "%s: the first load showed no address in %s, loading it again; the page: %s\nwhat the browser did:\n%s\n",
 			t.Name(), firstLoadWait, eval[string](p, pageStateScript), p.requests.history())
