@@ -20,8 +20,8 @@ type NewMessage struct {
 // AddMessages stores each message whose inbox exists and is live at now,
 // all in one transaction, and reports which ones it stored. It returns
 // once the body files, their directory entries and the transaction are
-// durable. Concurrent calls share one commit and one fsync (bbolt's
-// Batch). It ends every body writer: the bodies of messages not stored
+// durable. Concurrent calls share one commit and one fsync (see
+// committer). It ends every body writer: the bodies of messages not stored
 // are discarded.
 //
 // On an error nothing is reported stored. The body files stay, because a
@@ -38,9 +38,9 @@ func (s *Store) AddMessages(now time.Time, msgs []NewMessage) ([]bool, error) {
 
 	stored := make([]bool, len(msgs))
 	stale := make([]bool, len(msgs))
-	// Batch may call the function more than once, so it recomputes stored
-	// and puts only fixed keys and values.
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	// A shared commit may call the function more than once, so it
+	// recomputes stored and puts only fixed keys and values.
+	err := s.commits.update(func(tx *bbolt.Tx) error {
 		for i, m := range msgs {
 			ok, moved, err := putNewMessage(tx, now, m)
 			if err != nil {

@@ -85,7 +85,7 @@
 // Every write commits a bbolt transaction, which fsyncs the file before it
 // returns. AddMessages first fsyncs each body file and the two folders
 // above it, so a committed record never refers to a file that a crash
-// could lose. It then uses bbolt's Batch, so concurrent deliveries share
-// one commit and one fsync (group commit), and each returns once that
-// commit is durable.
+// could lose. Concurrent deliveries and inbox creations then share one
+// commit and one fsync (group commit, see committer), and each returns
+// once that commit is durable.
 package store

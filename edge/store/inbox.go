@@ -38,17 +38,9 @@ func (s *Store) CreateInbox(in Inbox) error {
 	if err := checkExpiry(in.ExpiresAt); err != nil {
 		return fmt.Errorf("create inbox: %w", err)
 	}
-	// A create alone commits at once. Concurrent creates share one commit
-	// through bbolt's Batch, which waits up to maxBatchDelay for company:
-	// at 16 clients that doubled the rate, while a lone client would only
-	// wait. Batch may run the function again after a rollback, and the
-	// function checks before it writes, so a retry finds the same state.
-	commit := s.db.Update
-	if s.creating.Add(1) > 1 {
-		commit = s.db.Batch
-	}
-	defer s.creating.Add(-1)
-	err := commit(func(tx *bbolt.Tx) error {
+	// Concurrent creates share commits. The function checks before it
+	// writes, so a run again after a rollback finds the same state.
+	err := s.commits.update(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketByAddress).Get(in.AddressHash) != nil {
 			return ErrAddressTaken
 		}

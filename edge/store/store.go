@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -15,20 +14,6 @@ import (
 
 // FileName is the name of the store's file in the data directory.
 const FileName = "inbox.db"
-
-// Group commit of AddMessages: bbolt's Batch commits once maxBatchSize
-// calls wait or maxBatchDelay has passed since the first. The defaults of
-// bbolt v1.5 (1000 calls and 10ms) suit thousands of writers. An edge has
-// tens of SMTP sessions, which seldom fill such a batch, so every delivery
-// would wait the whole delay. A 2ms delay still lets the deliveries that
-// arrive during one commit share the next. On a 2-core machine,
-// BenchmarkDelivery_4KiB_Parallel in package inbox (20 goroutines)
-// measured about 4,000 messages/s with these values, about 1,500 with
-// bbolt's defaults, and fewer with delays of 0.5ms or 5ms.
-const (
-	maxBatchDelay = 2 * time.Millisecond
-	maxBatchSize  = 64
-)
 
 // initialFrameBuffer is the starting capacity of a BodyWriter's buffer: a
 // sealed message of a few KiB fits without growing it.
@@ -72,9 +57,9 @@ type Store struct {
 	// framePool holds the buffers of BodyWriter, so that a small message's
 	// chunks need no new allocation.
 	framePool sync.Pool
-	// creating counts the CreateInbox calls in flight, which choose
-	// between a transaction of their own and a group commit.
-	creating atomic.Int32
+	// commits groups the writes of CreateInbox and AddMessages, the ones
+	// that many clients make at once, into shared transactions.
+	commits *committer
 }
 
 // Open opens or creates dir/inbox.db and the body directory beside it. It
@@ -97,9 +82,6 @@ func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 }
 
 func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) {
-	db.MaxBatchDelay = maxBatchDelay
-	db.MaxBatchSize = maxBatchSize
-
 	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{bucketInboxes, bucketByToken, bucketByAddress, bucketExpiry, bucketMessages} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -119,7 +101,7 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 	if err := bodies.removeOrphans(db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, bodies: bodies, epochs: epochs}
+	s := &Store{db: db, bodies: bodies, epochs: epochs, commits: newCommitter(db)}
 	s.framePool.New = func() any {
 		buf := make([]byte, 0, initialFrameBuffer)
 		return &buf
@@ -127,8 +109,10 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 	return s, nil
 }
 
-// Close closes the file. It waits for running transactions to finish.
+// Close closes the file. It commits the grouped writes already queued
+// and waits for running transactions to finish.
 func (s *Store) Close() error {
+	s.commits.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close inbox store: %w", err)
 	}
