@@ -41,11 +41,11 @@ func (s *Service) Create(ctx context.Context, address string, ttl time.Duration)
 	if err != nil {
 		return Created{}, fmt.Errorf("create inbox: %w", err)
 	}
-	id, err := newInboxID()
+	now := s.cfg.Now()
+	id, err := newInboxID(now)
 	if err != nil {
 		return Created{}, fmt.Errorf("create inbox: %w", err)
 	}
-	now := s.cfg.Now()
 	record, err := newInboxRecord(s.node, s.epochs, tok, id, address, now, now.Add(ttl))
 	if err != nil {
 		return Created{}, fmt.Errorf("create inbox: %w", err)

@@ -19,3 +19,8 @@ func (s *Service) InboxStored(id string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// StorePagesInUse returns the bytes that the store's pages in use take.
+func (s *Service) StorePagesInUse() (int64, error) {
+	return s.store.PagesInUse()
+}

@@ -120,14 +120,14 @@ func newDecoy(node *seal.NodeKey, ownerCode string, window time.Duration) (*deco
 	if err != nil {
 		return nil, fmt.Errorf("new decoy inbox: %w", err)
 	}
-	id, err := newInboxID()
+	now := time.Now()
+	id, err := newInboxID(now)
 	if err != nil {
 		return nil, err
 	}
 	// The decoy's times only pick its epoch, which no sweep destroys,
 	// because the decoy's epoch keys are its own.
 	epochs := seal.NewEpochKeys(window)
-	now := time.Now()
 	record, err := newInboxRecord(node, epochs, tok, id, "decoy@invalid", now, now.Add(time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("new decoy inbox: %w", err)

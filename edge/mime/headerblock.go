@@ -110,13 +110,20 @@ func (h *headerBlock) add(b []byte) {
 	h.block = append(h.block, b...)
 }
 
+// maxHeaderReadBuffer is the largest buffer header reads through.
+const maxHeaderReadBuffer = 4 << 10
+
 // header parses the collected lines with go-message. The repaired block
 // contains only fields and continuation lines, which ReadHeader accepts.
 // Should it still fail, it returns the fields read before the error, which
 // are the best available.
 func (h *headerBlock) header() textproto.Header {
 	block := append(h.block, '\r', '\n')
-	header, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
+	// A reader sized to the block, rather than bufio's 4 KiB default,
+	// saves most of an allocation for a typical header of a few hundred
+	// bytes. ReadHeader reads lines longer than the buffer in pieces.
+	size := min(len(block), maxHeaderReadBuffer)
+	header, _ := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(block), size))
 	return header
 }
 

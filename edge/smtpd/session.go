@@ -147,7 +147,9 @@ func (s *session) Data(r io.Reader) error {
 	}
 	content := newContentChecker(r, contentLimits{maxSize: s.server.cfg.MaxMessageSize, maxLine: s.server.cfg.MaxLineLength})
 	out := &deliveryWriter{delivery: delivery}
-	size, err := io.Copy(out, content)
+	buf := copyBuffers.Get().(*[]byte)
+	size, err := io.CopyBuffer(out, content, *buf)
+	copyBuffers.Put(buf)
 	if err != nil {
 		delivery.Abort()
 		return s.transferFailed(err, out.err, env)
@@ -247,6 +249,13 @@ func (s *session) inTransaction() bool {
 }
 
 // deliveryWriter keeps the backend's write error apart from the reader's.
+// copyBuffers holds the buffers that message content is copied through,
+// so that a message does not allocate the 32 KiB io.Copy would.
+var copyBuffers = sync.Pool{New: func() any {
+	buf := make([]byte, 32<<10)
+	return &buf
+}}
+
 type deliveryWriter struct {
 	delivery Delivery
 	err      error

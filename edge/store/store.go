@@ -69,7 +69,7 @@ type Store struct {
 // sealed under, and opened with, the keys of epochs.
 func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 	path := filepath.Join(dir, FileName)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout, })
 	if err != nil {
 		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
 	}
@@ -117,4 +117,21 @@ func (s *Store) Close() error {
 		return fmt.Errorf("close inbox store: %w", err)
 	}
 	return nil
+}
+
+// PagesInUse returns the bytes of the database file that pages in use
+// take: the file up to its last written page, less the free pages. The
+// file itself grows in larger steps, so its size overstates what the
+// data needs.
+func (s *Store) PagesInUse() (int64, error) {
+	var size int64
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		size = tx.Size()
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("measure inbox store: %w", err)
+	}
+	stats := s.db.Stats()
+	free := int64(stats.FreePageN+stats.PendingPageN) * int64(s.db.Info().PageSize)
+	return size - free, nil
 }
