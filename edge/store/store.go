@@ -69,7 +69,7 @@ type Store struct {
 // sealed under, and opened with, the keys of epochs.
 func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 	path := filepath.Join(dir, FileName)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout, })
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open inbox store %s: %w", path, err)
 	}
