@@ -19,7 +19,7 @@ import (
 
 var testNow = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
 
-func openTestStore(t *testing.T, dir string) *Store {
+func openTestStore(t testing.TB, dir string) *Store {
 	t.Helper()
 	s, err := Open(dir, testEpochKeys(t, dir))
 	if err != nil {
@@ -33,7 +33,7 @@ func openTestStore(t *testing.T, dir string) *Store {
 const testEpoch = 42
 
 // testEpochKeys loads the epoch keys of dir and creates testEpoch's key.
-func testEpochKeys(t *testing.T, dir string) *seal.EpochKeys {
+func testEpochKeys(t testing.TB, dir string) *seal.EpochKeys {
 	t.Helper()
 	keys, err := seal.LoadEpochKeys(dir, time.Hour)
 	if err != nil {
@@ -45,7 +45,7 @@ func testEpochKeys(t *testing.T, dir string) *seal.EpochKeys {
 	return keys
 }
 
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -54,7 +54,7 @@ func randomBytes(t *testing.T, n int) []byte {
 	return b
 }
 
-func newTestInbox(t *testing.T, expiresAt time.Time) Inbox {
+func newTestInbox(t testing.TB, expiresAt time.Time) Inbox {
 	t.Helper()
 	return Inbox{
 		ID:                randomBytes(t, 16),
@@ -69,7 +69,7 @@ func newTestInbox(t *testing.T, expiresAt time.Time) Inbox {
 	}
 }
 
-func createTestInbox(t *testing.T, s *Store, expiresAt time.Time) Inbox {
+func createTestInbox(t testing.TB, s *Store, expiresAt time.Time) Inbox {
 	t.Helper()
 	in := newTestInbox(t, expiresAt)
 	if err := s.CreateInbox(in); err != nil {
@@ -79,7 +79,7 @@ func createTestInbox(t *testing.T, s *Store, expiresAt time.Time) Inbox {
 }
 
 // newTestMessage returns a message with an id that sorts by sequence.
-func newTestMessage(t *testing.T, sequence uint64, chunkCount int) (Message, [][]byte) {
+func newTestMessage(t testing.TB, sequence uint64, chunkCount int) (Message, [][]byte) {
 	t.Helper()
 	id := binary.BigEndian.AppendUint64(nil, sequence)
 	id = append(id, randomBytes(t, 8)...)
@@ -91,7 +91,7 @@ func newTestMessage(t *testing.T, sequence uint64, chunkCount int) (Message, [][
 	return m, chunks
 }
 
-func addTestMessage(t *testing.T, s *Store, inboxID []byte, sequence uint64, chunkCount int) (Message, [][]byte) {
+func addTestMessage(t testing.TB, s *Store, inboxID []byte, sequence uint64, chunkCount int) (Message, [][]byte) {
 	t.Helper()
 	m, chunks := newTestMessage(t, sequence, chunkCount)
 	if err := s.AddMessage(inboxID, testNow, m, chunks); err != nil {
