@@ -46,7 +46,7 @@ func (s *Service) Create(ctx context.Context, address string, ttl time.Duration)
 	if err != nil {
 		return Created{}, fmt.Errorf("create inbox: %w", err)
 	}
-	record, err := newInboxRecord(s.node, s.epochs, tok, id, address, now, now.Add(ttl))
+	record, err := newInboxRecord(s.keyPool, s.node, s.epochs, tok, id, address, now, now.Add(ttl))
 	if err != nil {
 		return Created{}, fmt.Errorf("create inbox: %w", err)
 	}

@@ -29,10 +29,11 @@ type unlocked struct {
 	address    string
 }
 
-// newInboxRecord generates the key pair of a new inbox and seals its
-// secrets under the token and then under the epoch of expiresAt.
-func newInboxRecord(node *seal.NodeKey, epochs *seal.EpochKeys, tok seal.Token, id []byte, address string, createdAt, expiresAt time.Time) (store.Inbox, error) {
-	publicKey, wrapped, err := seal.NewInboxKeyPair(tok, id)
+// newInboxRecord makes the key pair of a new inbox, with a key from pool
+// when it has one, and seals its secrets under the token and then under
+// the epoch of expiresAt.
+func newInboxRecord(pool *seal.KeyPool, node *seal.NodeKey, epochs *seal.EpochKeys, tok seal.Token, id []byte, address string, createdAt, expiresAt time.Time) (store.Inbox, error) {
+	publicKey, wrapped, err := pool.NewInboxKeyPair(tok, id)
 	if err != nil {
 		return store.Inbox{}, err
 	}
@@ -128,7 +129,7 @@ func newDecoy(node *seal.NodeKey, ownerCode string, window time.Duration) (*deco
 	// The decoy's times only pick its epoch, which no sweep destroys,
 	// because the decoy's epoch keys are its own.
 	epochs := seal.NewEpochKeys(window)
-	record, err := newInboxRecord(node, epochs, tok, id, "decoy@invalid", now, now.Add(time.Hour))
+	record, err := newInboxRecord(nil, node, epochs, tok, id, "decoy@invalid", now, now.Add(time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("new decoy inbox: %w", err)
 	}

@@ -31,6 +31,10 @@ var (
 	ErrInvalidTTL = errors.New("invalid TTL")
 )
 
+// keyPoolSize is the number of inbox key pairs kept ready: enough for a
+// burst of creations from many clients, at several KB of memory each.
+const keyPoolSize = 64
+
 // sweepBatch is the number of inboxes one sweep transaction deletes, which
 // bounds how long a sweep holds bbolt's write lock.
 const sweepBatch = 256
@@ -47,6 +51,8 @@ type Service struct {
 	decoy  *decoy
 	keys   *keyCache
 	notes  *notifier
+	// keyPool generates the key pairs of new inboxes ahead of need.
+	keyPool *seal.KeyPool
 
 	// Buffers of a Delivery: a plaintext chunk and a sealed chunk.
 	plainPool  sync.Pool
@@ -99,7 +105,8 @@ func newService(cfg Config, st *store.Store, epochs *seal.EpochKeys) (*Service, 
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d, keys: newKeyCache(), notes: newNotifier()}
+	s := &Service{cfg: cfg, log: cfg.Logger, store: st, node: node, epochs: epochs, decoy: d, keys: newKeyCache(), notes: newNotifier(),
+		keyPool: seal.NewKeyPool(keyPoolSize)}
 	s.plainPool.New = newBuffer(seal.ChunkSize)
 	s.sealedPool.New = newBuffer(seal.ChunkSize + seal.ChunkOverhead)
 	return s, nil
@@ -118,6 +125,7 @@ func newBuffer(capacity int) func() any {
 // It is idempotent.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.keyPool.Close()
 		s.closeErr = s.store.Close()
 		s.log.Info("inbox service closed")
 	})

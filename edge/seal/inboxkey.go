@@ -22,9 +22,16 @@ func suiteAEAD() hpke.AEAD { return hpke.AES256GCM() }
 // serialized public key and the private key wrapped under a key derived
 // from the token secret and the inbox id.
 func NewInboxKeyPair(t Token, inboxID []byte) (publicKey, wrappedPrivateKey []byte, err error) {
-	priv, err := suiteKEM().GenerateKey()
+	var none *KeyPool
+	return none.NewInboxKeyPair(t, inboxID)
+}
+
+// NewInboxKeyPair is the package's NewInboxKeyPair with a key from the
+// pool, when it has one.
+func (p *KeyPool) NewInboxKeyPair(t Token, inboxID []byte) (publicKey, wrappedPrivateKey []byte, err error) {
+	priv, err := p.take()
 	if err != nil {
-		return nil, nil, fmt.Errorf("generate inbox key pair: %w", err)
+		return nil, nil, err
 	}
 	privBytes, err := priv.Bytes()
 	if err != nil {
