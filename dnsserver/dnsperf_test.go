@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/mayfly-mail/mayfly/controlplane/state"
 )
 
@@ -70,20 +72,24 @@ func writePerfQueries(b *testing.B) string {
 	return path
 }
 
-// BenchmarkDNSPerf runs dnsperf against Mayfly, NSD and Knot DNS serving
-// the same perfZones zones, which NSD and Knot copy from Mayfly by AXFR, and
-// reports queries per second, mean latency and latency percentiles of each.
-// Each round logs Mayfly's ratio to the other two. No server runs response
-// rate limiting. NSD runs one server process and Knot one UDP worker per
-// CPU that Go uses, as Mayfly reads UDP with one socket per CPU. Run it
-// alone, because it measures the whole machine:
+// BenchmarkDNSPerf runs dnsperf against Mayfly, NSD, Knot DNS and CoreDNS
+// serving the same perfZones zones, and reports queries per second, mean
+// latency and latency percentiles of each. NSD and Knot copy the zones
+// from Mayfly by AXFR, and CoreDNS serves zone files that the benchmark
+// writes from its own AXFR of Mayfly. Before the load, each of them must
+// answer one MX query with Mayfly's records. Each round logs Mayfly's
+// ratio to the other three. No server runs response rate limiting. NSD
+// runs one server process, Knot one UDP worker and CoreDNS one UDP socket
+// per CPU that Go uses, as Mayfly reads UDP with one socket per CPU. Run
+// it alone, because it measures the whole machine:
 //
 //	go test -run '^$' -bench DNSPerf -benchtime 1x ./dnsserver
 //
 // MAYFLY_DNSPERF_SECONDS sets the length of each run (default 10), and
 // MAYFLY_DNSPERF_ROUNDS how many times the runs repeat (default 1), so that
-// a load change on a shared machine shows as spread. Without knotd only the
-// Knot runs are skipped.
+// a load change on a shared machine shows as spread. MAYFLY_COREDNS names
+// the coredns binary (see findCoreDNS). Without knotd or coredns only the
+// runs of that server are skipped.
 func BenchmarkDNSPerf(b *testing.B) {
 	dnsperf, err1 := exec.LookPath("dnsperf")
 	nsd, err2 := exec.LookPath("nsd")
@@ -109,6 +115,12 @@ func BenchmarkDNSPerf(b *testing.B) {
 		{name: "Mayfly", addr: srv.UDPAddr().String()},
 		{name: "NSD", addr: nsdAddr},
 		startKnotTarget(b, primaryPort, st, zones, workers),
+		startCoreDNSTarget(b, srv.TCPAddr().String(), st, zones, workers),
+	}
+	for _, target := range targets[1:] {
+		if target.skip == "" {
+			checkSameMX(b, srv.UDPAddr().String(), target.addr, perfDomain(0)+".")
+		}
 	}
 	queries := writePerfQueries(b)
 
@@ -376,4 +388,33 @@ func splitAddrTB(b *testing.B, addr string) (string, string) {
 		b.Fatalf("split %s: %v", addr, err)
 	}
 	return host, port
+}
+
+// checkSameMX fails the benchmark unless the server at addr answers the
+// MX query for zone authoritatively with the records Mayfly answers, so
+// that the servers compared serve the same data.
+func checkSameMX(b *testing.B, mayfly, addr, zone string) {
+	b.Helper()
+	want := exchangeUDP(b, mayfly, newQuery(zone, dns.TypeMX))
+	got := exchangeUDP(b, addr, newQuery(zone, dns.TypeMX))
+	if len(want.Answer) == 0 {
+		b.Fatalf("Mayfly's MX answer for %s is empty", zone)
+	}
+	if !got.Authoritative {
+		b.Fatalf("MX answer for %s from %s: AA clear, want set", zone, addr)
+	}
+	g, w := recordStrings(got.Answer), recordStrings(want.Answer)
+	if !slices.Equal(g, w) {
+		b.Fatalf("MX answer for %s from %s: got\n%s\nwant Mayfly's\n%s", zone, addr, strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+}
+
+func exchangeUDP(t testing.TB, addr string, m *dns.Msg) *dns.Msg {
+	t.Helper()
+	c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
+	reply, _, err := c.Exchange(m, addr)
+	if err != nil {
+		t.Fatalf("exchange %s %s with %s: %v", m.Question[0].Name, dns.TypeToString[m.Question[0].Qtype], addr, err)
+	}
+	return reply
 }

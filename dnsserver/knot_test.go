@@ -42,7 +42,7 @@ func startKnot(t testing.TB, path string, port, primaryPort int, zones []string,
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopKnot(t, cmd.Process, exited, logFile) })
+	t.Cleanup(func() { stopPeer(t, "knotd", cmd.Process, exited, logFile) })
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	waitUntil(t, 10*time.Second, "knotd to answer", func() bool {
@@ -105,9 +105,10 @@ zone:
 	return conf.String()
 }
 
-// stopKnot ends knotd: SIGTERM by its PID, then SIGKILL if it has not
-// exited within five seconds. When the test failed it logs knotd's log.
-func stopKnot(t testing.TB, p *os.Process, exited <-chan error, logFile string) {
+// stopPeer ends a server process the test started: SIGTERM by its PID,
+// then SIGKILL if it has not exited within five seconds. When the test
+// failed it logs the server's log file.
+func stopPeer(t testing.TB, name string, p *os.Process, exited <-chan error, logFile string) {
 	t.Helper()
 	_ = p.Signal(syscall.SIGTERM)
 	select {
@@ -117,6 +118,6 @@ func stopKnot(t testing.TB, p *os.Process, exited <-chan error, logFile string) 
 		<-exited
 	}
 	if t.Failed() {
-		t.Logf("knotd log:\n%s", readFile(logFile))
+		t.Logf("%s log:\n%s", name, readFile(logFile))
 	}
 }
