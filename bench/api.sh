@@ -6,12 +6,12 @@
 # form of edge.rate_create and edge.rate_api), so the figures measure the
 # service and not the limiter. Prints the RSS of mayfly dev at start,
 # apiload's table, then the peak and current RSS of mayfly dev and how many
-# inboxes it created. OPS=create CLIENTS=16 DURATION=90s fills it with
-# about 100,000 idle inboxes on the 2-core machine of docs/benchmarks.md.
+# inboxes it created. OPS=create CLIENTS=16 DURATION=25s fills it with
+# over 100,000 idle inboxes on the 2-core machine of docs/benchmarks.md.
 #
 # Environment: CLIENTS (1,16,64), DURATION (10s per operation and client
 # count), OPS (create,list,read), BENCH_PORT_BASE (23000), BENCH_DIR (a
-# new /tmp/mayfly-bench.*).
+# new /tmp/mayfly-bench.*), PPROF_LISTEN (serve mayfly's profiler there).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

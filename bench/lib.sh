@@ -11,7 +11,8 @@ bench_init() {
 	trap bench_cleanup EXIT
 }
 
-# bench_cleanup stops every server this script started, by process id.
+# bench_cleanup stops every server this script started, by process id,
+# and removes the binaries it built. The logs stay in BENCH_DIR.
 bench_cleanup() {
 	local pid
 	for pid in "${BENCH_PIDS[@]}"; do
@@ -20,6 +21,8 @@ bench_cleanup() {
 	for pid in "${BENCH_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	rm -f "$BENCH_DIR/mayfly" "$BENCH_DIR/apiload"
+	echo "logs kept in $BENCH_DIR; remove it when done (mayfly's log holds the run's operator token)" >&2
 }
 
 # build_mayfly builds the mayfly command of this checkout into BENCH_DIR.
@@ -81,15 +84,20 @@ rss_mb() {
 
 # start_mayfly starts mayfly dev on loopback ports from BENCH_PORT_BASE with
 # its data directory under BENCH_DIR, logging at warn, and sets MAYFLY_PID
-# and MAYFLY_HTTP. Extra environment comes from the caller.
+# and MAYFLY_HTTP. Extra environment comes from the caller. With
+# PPROF_LISTEN set, it serves Go's profiler there.
 start_mayfly() {
 	local name=$1 base=${BENCH_PORT_BASE:-23000}
 	MAYFLY_HTTP=127.0.0.1:$((base + 80))
 	MAYFLY_SMTP=127.0.0.1:$((base + 25))
 	port_free "$MAYFLY_HTTP" && port_free "$MAYFLY_SMTP" || return 1
 	mkdir -p "$BENCH_DIR/$name"
+	local profiler=()
+	if [ -n "${PPROF_LISTEN:-}" ]; then
+		profiler=(--pprof-listen "$PPROF_LISTEN")
+	fi
 	start_server "$BENCH_DIR/$name.log" env MAYFLY_LOG_LEVEL=warn "$BENCH_DIR/mayfly" dev \
-		--data-dir "$BENCH_DIR/$name" \
+		--data-dir "$BENCH_DIR/$name" "${profiler[@]}" \
 		--http-listen "$MAYFLY_HTTP" --smtp-listen "$MAYFLY_SMTP" \
 		--internal-listen 127.0.0.1:$((base + 81)) --dns-listen 127.0.0.1:$((base + 53)) \
 		--api-listen 127.0.0.1:$((base + 94)) --raft-listen 127.0.0.1:$((base + 93))

@@ -20,7 +20,8 @@
 #
 # Environment: SMALL_COUNT (10000 messages of 4 KiB over 20 sessions),
 # LARGE_COUNT (200 messages of 1 MiB over 2 sessions), SERVERS (the list
-# above), BENCH_PORT_BASE (23000), BENCH_DIR (a new /tmp/mayfly-bench.*).
+# above), BENCH_PORT_BASE (23000), BENCH_DIR (a new /tmp/mayfly-bench.*),
+# PPROF_LISTEN (serve mayfly's profiler there).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

@@ -53,6 +53,7 @@ other. The node refuses to start without both.`,
 		RunE: runControl,
 	}
 	flags := cmd.Flags()
+	addProfilerFlag(flags)
 	addCommonFlags(flags)
 	flags.String("raft-listen", "", "Raft address to bind (default 127.0.0.1:9300)")
 	flags.String("raft-advertise", "", "Raft address other nodes reach this node at (default: --raft-listen)")
@@ -82,6 +83,9 @@ func runControl(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	logger := newLogger(cmd.ErrOrStderr(), cfg.Log)
+	if _, err := startProfilerFlag(cmd, logger); err != nil {
+		return err
+	}
 	for _, name := range config.UnknownEnvironment(os.Environ()) {
 		logger.Warn("environment variable sets no configuration key, ignored", "name", name)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,7 @@ fresh temporary one, removed on exit, unless --data-dir names one.`,
 		RunE: runDev,
 	}
 	flags := cmd.Flags()
+	addProfilerFlag(flags)
 	addCommonFlags(flags)
 	flags.String("http-listen", "", "public API address (default 127.0.0.1:8080)")
 	flags.String("smtp-listen", "", "SMTP address (default 127.0.0.1:2525)")
@@ -67,6 +69,10 @@ func runDev(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	logger := newLogger(cmd.ErrOrStderr(), cfg.Log)
+	profiler, err := startProfilerFlag(cmd, logger)
+	if err != nil {
+		return err
+	}
 	for _, name := range config.UnknownEnvironment(os.Environ()) {
 		logger.Warn("environment variable sets no configuration key, ignored", "name", name)
 	}
@@ -77,6 +83,7 @@ func runDev(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	svc.profiler = profiler
 	svc.printSummary(cmd.OutOrStdout())
 
 	<-cmd.Context().Done()
@@ -93,6 +100,8 @@ type devService struct {
 	temporaryDir  bool
 	operatorToken string
 	generated     bool
+
+	profiler net.Addr // nil unless --pprof-listen is set
 
 	control *controlplane.Node
 	dns     *dnsserver.Server
@@ -317,6 +326,9 @@ func (s *devService) printSummary(w io.Writer) {
 	fmt.Fprintf(w, "  DNS (UDP and TCP)        %s\n", s.dns.UDPAddr())
 	fmt.Fprintf(w, "  control-plane API        http://%s\n", s.control.APIAddr())
 	fmt.Fprintf(w, "  Raft                     %s\n", s.control.RaftAddr())
+	if s.profiler != nil {
+		fmt.Fprintf(w, "  profiler                 http://%s/debug/pprof/\n", s.profiler)
+	}
 	fmt.Fprintf(w, "  data directory           %s (%s)\n", s.dataDir, dataNote)
 	fmt.Fprintf(w, "  pool domains             %s (region %s)\n\n", strings.Join(s.cfg.Dev.Domains, ", "), s.cfg.Edge.Region)
 	switch {

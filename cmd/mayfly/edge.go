@@ -50,6 +50,7 @@ same on every node, must be set in the environment.`,
 		RunE: runEdge,
 	}
 	flags := cmd.Flags()
+	addProfilerFlag(flags)
 	addCommonFlags(flags)
 	flags.String("region", "", "region this edge serves (default local)")
 	flags.String("smtp-listen", "", "SMTP address to bind (default 127.0.0.1:2525)")
@@ -76,6 +77,9 @@ func runEdge(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("invalid --shutdown-timeout %s: it must be positive, such as 25s", stopTimeout)
 	}
 	logger := newLogger(cmd.ErrOrStderr(), cfg.Log)
+	if _, err := startProfilerFlag(cmd, logger); err != nil {
+		return err
+	}
 	for _, name := range config.UnknownEnvironment(os.Environ()) {
 		logger.Warn("environment variable sets no configuration key, ignored", "name", name)
 	}

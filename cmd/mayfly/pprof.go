@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,32 +9,34 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// addProfilerFlag declares --pprof-listen on the root command, so that
-// every server command can expose Go's profiler while it is measured.
-func addProfilerFlag(root *cobra.Command) {
-	root.PersistentFlags().String("pprof-listen", "", "serve Go's profiler (net/http/pprof) under /debug/pprof/ on this address, such as 127.0.0.1:6060; off when empty")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		addr, _ := cmd.Flags().GetString("pprof-listen")
-		if addr == "" {
-			return nil
-		}
-		_, err := startProfiler(addr, cmd.ErrOrStderr())
-		return err
+// addProfilerFlag declares --pprof-listen on a server command.
+func addProfilerFlag(flags *pflag.FlagSet) {
+	flags.String("pprof-listen", "", "serve Go's profiler (net/http/pprof) under /debug/pprof/ on this address, such as 127.0.0.1:6060; off when empty")
+}
+
+// startProfilerFlag starts the profiler when the command's --pprof-listen
+// is set, and returns the address it listens on, or nil.
+func startProfilerFlag(cmd *cobra.Command, logger *slog.Logger) (net.Addr, error) {
+	addr, _ := cmd.Flags().GetString("pprof-listen")
+	if addr == "" {
+		return nil, nil
 	}
+	return startProfiler(addr, logger)
 }
 
 // startProfiler serves the profiler on addr until the process exits and
 // returns the address it listens on. The profiles show code paths and
 // sizes, never message content, yet anyone who reaches the address can
 // slow the process down, so a non-loopback address gets a warning.
-func startProfiler(addr string, logOut io.Writer) (net.Addr, error) {
+func startProfiler(addr string, logger *slog.Logger) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("invalid --pprof-listen %q: %w", addr, err)
 	}
-	logger := slog.New(slog.NewTextHandler(logOut, nil)).With("subsystem", "pprof")
+	logger = logger.With("subsystem", "pprof")
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		logger.Warn("the profiler listens on a non-loopback address; anyone who reaches it can profile this process", "addr", ln.Addr().String())
 	}

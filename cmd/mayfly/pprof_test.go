@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // where it listens.
 func TestProfiler_ServesProfiles(t *testing.T) {
 	var logs bytes.Buffer
-	addr, err := startProfiler("127.0.0.1:0", &logs)
+	addr, err := startProfiler("127.0.0.1:0", slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("start profiler: %v", err)
 	}
@@ -39,8 +40,29 @@ func TestProfiler_ServesProfiles(t *testing.T) {
 
 // An address that cannot be bound is an error that names the flag.
 func TestProfiler_BadAddress(t *testing.T) {
-	_, err := startProfiler("127.0.0.1:notaport", io.Discard)
+	_, err := startProfiler("127.0.0.1:notaport", slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "--pprof-listen") {
 		t.Errorf("err = %v, want one that names --pprof-listen", err)
+	}
+}
+
+// Only the server commands take --pprof-listen.
+func TestProfiler_FlagOnServerCommandsOnly(t *testing.T) {
+	root := newRootCommand()
+	for _, name := range []string{"dev", "edge", "control"} {
+		cmd, _, err := root.Find([]string{name})
+		if err != nil {
+			t.Fatalf("find %s: %v", name, err)
+		}
+		if cmd.Flags().Lookup("pprof-listen") == nil {
+			t.Errorf("mayfly %s has no --pprof-listen", name)
+		}
+	}
+	version, _, err := root.Find([]string{"version"})
+	if err != nil {
+		t.Fatalf("find version: %v", err)
+	}
+	if version.Flags().Lookup("pprof-listen") != nil {
+		t.Errorf("mayfly version takes --pprof-listen, want only server commands")
 	}
 }

@@ -20,7 +20,6 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "YAML configuration file")
-	addProfilerFlag(root)
 	root.AddCommand(newDevCommand(), newControlCommand(), newEdgeCommand(), newConfigCommand(),
 		newHealthcheckCommand(), newVersionCommand())
 	cli.RejectUnknownSubcommands(root)
