@@ -31,6 +31,9 @@ func newHclogAdapter(logger *slog.Logger, name string) *hclogAdapter {
 }
 
 func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
+	if level == hclog.Warn && firstElection(msg, args) {
+		level = hclog.Info
+	}
 	if level == hclog.Off || level < a.GetLevel() {
 		return
 	}
@@ -39,6 +42,26 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 	attrs = append(attrs, a.implied...)
 	attrs = append(attrs, snakeCaseKeys(args)...)
 	a.logger.Log(context.Background(), slogLevel(level), msg, attrs...)
+}
+
+// electionTimeoutMessage is the warning Raft logs when a follower hears
+// from no leader in time and starts an election.
+const electionTimeoutMessage = "heartbeat timeout reached, starting election"
+
+// firstElection reports whether msg is Raft's election warning from a
+// node that has known no leader since it started. Every node logs it once
+// on its way to the first leader, including a lone node that elects
+// itself, so it is news only when a leader was known before.
+func firstElection(msg string, args []any) bool {
+	if msg != electionTimeoutMessage {
+		return false
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if key, ok := args[i].(string); ok && key == "last-leader-addr" {
+			return fmt.Sprint(args[i+1]) == ""
+		}
+	}
+	return false
 }
 
 func (a *hclogAdapter) Trace(msg string, args ...any) { a.Log(hclog.Trace, msg, args...) }

@@ -25,6 +25,12 @@ func TestHclogAdapter(t *testing.T) {
 		{"named and implied args", func() { a.Named("net").With("peer id", "n2").Warn("slow") }, `subsystem=raft.net peer_id=n2`, "WARN"},
 		{"error level", func() { a.Error("failed", "error", "boom") }, `error=boom`, "ERROR"},
 		{"standard logger", func() { a.StandardLogger(nil).Print("from std") }, `msg="from std" subsystem=raft`, "INFO"},
+		{"first election at info", func() {
+			a.Warn(electionTimeoutMessage, "last-leader-addr", "", "last-leader-id", "")
+		}, `msg="heartbeat timeout reached, starting election"`, "INFO"},
+		{"election after a leader at warn", func() {
+			a.Warn(electionTimeoutMessage, "last-leader-addr", "127.0.0.1:9300", "last-leader-id", "n1")
+		}, `last_leader_addr=127.0.0.1:9300`, "WARN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
