@@ -49,9 +49,10 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 const electionTimeoutMessage = "heartbeat timeout reached, starting election"
 
 // firstElection reports whether msg is Raft's election warning from a
-// node that has known no leader since it started. Every node logs it once
-// on its way to the first leader, including a lone node that elects
-// itself, so it is news only when a leader was known before.
+// node that knew no leader right before it. Every node logs that once on
+// its way to its first leader, a lone node that elects itself included.
+// When a node loses a leader, the warning names that leader and stays a
+// warning; later rounds without a leader are logged at info.
 func firstElection(msg string, args []any) bool {
 	if msg != electionTimeoutMessage {
 		return false
