@@ -60,10 +60,13 @@ func TestAutopilot_RemovesDeadVoterDownToMinQuorum(t *testing.T) {
 		cfg.Autopilot.MinQuorum = 3
 	})
 
-	// The first dead voter goes: four voters are above the minimum.
+	// The first dead voter goes: four voters are above the minimum. The
+	// clock starts before the stop, because the leader's last contact with
+	// the follower, from which autopilot counts, comes before the stop
+	// returns.
+	stoppedAt := time.Now()
 	first := c.stopFollower()
 	firstID := c.configs[first].NodeID
-	stoppedAt := time.Now()
 	eventuallyWithin(t, deadTimeout+autopilotWait, firstID+" removed from the configuration", func() bool {
 		_, member := suffrageOf(t, c.leader(), firstID)
 		return !member
