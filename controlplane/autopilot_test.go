@@ -130,8 +130,10 @@ func TestAutopilot_PromotesJoinedServerAfterStabilization(t *testing.T) {
 
 	i := c.add(configure)
 	c.start(i)
-	c.join(i, 0)
+	// The clock starts before the join, because autopilot may see the new
+	// server before the join call returns.
 	joinedAt := time.Now()
+	c.join(i, 0)
 	id := c.configs[i].NodeID
 
 	if suffrage, member := suffrageOf(t, leader, id); !member || suffrage != raft.Nonvoter {
