@@ -137,24 +137,9 @@ func startCoreDNS(t testing.TB, path, dir string, port int, zones []string, work
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(workers))
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logOut, logOut
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start coredns: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopPeer(t, "coredns", cmd.Process, exited, logFile) })
-
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	waitUntil(t, 10*time.Second, "coredns to answer", func() bool {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("coredns exited: %v\n%s", err, readFile(logFile))
-		default:
-		}
-		c := &dns.Client{Net: "udp", Timeout: 200 * time.Millisecond}
-		reply, _, err := c.Exchange(newQuery(zones[0]+".", dns.TypeSOA), addr)
-		return err == nil && reply.Rcode == dns.RcodeSuccess
+	startPeer(t, "coredns", cmd, logFile, addr, zones[0], func(reply *dns.Msg) bool {
+		return reply.Rcode == dns.RcodeSuccess
 	})
 	return addr
 }

@@ -37,26 +37,36 @@ func startKnot(t testing.TB, path string, port, primaryPort int, zones []string,
 
 	cmd := exec.Command(path, "-c", conf)
 	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	// Knot may reply SERVFAIL before its first transfer, which is enough
+	// to know it listens: the caller waits for the serials afterwards.
+	startPeer(t, "knotd", cmd, logFile, addr, zones[0], func(*dns.Msg) bool { return true })
+	return addr
+}
+
+// startPeer starts the server process of cmd, stops it by its PID when
+// the test ends, and waits until ready accepts its reply to an SOA query
+// for zone at addr. It fails the test when the process exits first.
+func startPeer(t testing.TB, name string, cmd *exec.Cmd, logFile, addr, zone string, ready func(*dns.Msg) bool) {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start knotd: %v", err)
+		t.Fatalf("start %s: %v", name, err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopPeer(t, "knotd", cmd.Process, exited, logFile) })
+	t.Cleanup(func() { stopPeer(t, name, cmd.Process, exited, logFile) })
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	waitUntil(t, 10*time.Second, "knotd to answer", func() bool {
+	waitUntil(t, 10*time.Second, name+" to reply", func() bool {
 		select {
 		case err := <-exited:
 			exited <- err
-			t.Fatalf("knotd exited: %v\n%s", err, readFile(logFile))
+			t.Fatalf("%s exited: %v\n%s", name, err, readFile(logFile))
 		default:
 		}
 		c := &dns.Client{Net: "udp", Timeout: 200 * time.Millisecond}
-		_, _, err := c.Exchange(newQuery(zones[0]+".", dns.TypeSOA), addr)
-		return err == nil
+		reply, _, err := c.Exchange(newQuery(zone+".", dns.TypeSOA), addr)
+		return err == nil && ready(reply)
 	})
-	return addr
 }
 
 // knotConfig returns a knotd configuration (Knot DNS 3.2 syntax) that keeps
