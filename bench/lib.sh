@@ -22,7 +22,7 @@ bench_cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	rm -f "$BENCH_DIR/mayfly" "$BENCH_DIR/apiload"
-	echo "logs kept in $BENCH_DIR; remove it when done (mayfly's log holds the run's operator token)" >&2
+	echo "logs kept in $BENCH_DIR; remove it when done, because mayfly's log contains the run's operator token" >&2
 }
 
 # build_mayfly builds the mayfly command of this checkout into BENCH_DIR.

@@ -391,7 +391,7 @@ func splitAddrTB(b *testing.B, addr string) (string, string) {
 }
 
 // checkSameMX fails the benchmark unless the server at addr answers the
-// MX query for zone authoritatively with the records Mayfly answers, so
+// MX query for zone authoritatively with the records Mayfly returns, so
 // that the servers compared serve the same data.
 func checkSameMX(b *testing.B, mayfly, addr, zone string) {
 	b.Helper()

@@ -297,7 +297,7 @@ const pageStateScript = `JSON.stringify({url: location.href, readyState: documen
 func (p *page) waitFor(condition, what string) {
 	p.t.Helper()
 	if !p.poll(condition, 30*time.Second) {
-		p.t.Fatalf("timed out waiting for %s; the page: %s\nwhat the browser did:\n%s", what, eval[string](p, pageStateScript), p.requests.history())
+		p.t.Fatalf("timed out waiting for %s. The page: %s\nwhat the browser did:\n%s", what, eval[string](p, pageStateScript), p.requests.history())
 	}
 }
 
