@@ -12,6 +12,9 @@
 # Environment: CLIENTS (1,16,64), DURATION (10s per operation and client
 # count), OPS (create,list,read), BENCH_PORT_BASE (23000), BENCH_DIR (a
 # new /tmp/mayfly-bench.*), PPROF_LISTEN (serve mayfly's profiler there).
+# RATE: requests per second to start whatever the replies' speed, with
+# CLIENTS bounding those in flight. The default, 0, has each client send
+# its next request when the reply arrives.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -28,7 +31,7 @@ main() {
 	start_mayfly mayfly-api
 	echo "mayfly dev at start: RSS $(rss_mb "$MAYFLY_PID") MB"
 	"$BENCH_DIR/apiload" -url "http://$MAYFLY_HTTP" -smtp "$MAYFLY_SMTP" \
-		-clients "$CLIENTS" -duration "$DURATION" -ops "$OPS"
+		-clients "$CLIENTS" -duration "$DURATION" -ops "$OPS" -rate "${RATE:-0}"
 
 	echo
 	echo "mayfly dev at the end: peak RSS $(peak_rss_mb "$MAYFLY_PID") MB, RSS $(rss_mb "$MAYFLY_PID") MB," \

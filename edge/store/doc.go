@@ -9,8 +9,6 @@
 // Top-level buckets:
 //
 //	inboxes     inbox id → inbox record
-//	by_token    token hash → inbox id
-//	by_address  address hash → inbox id
 //	expiry      expiry (8-byte big-endian Unix nanoseconds) ‖ inbox id → empty
 //	messages    inbox id → bucket of that inbox's messages:
 //	              m  message id → message record
@@ -19,6 +17,13 @@
 // Message ids start with their receive time, so the m bucket lists a
 // mailbox in arrival order, and the expiry bucket lists inboxes in the order
 // they expire.
+//
+// The token and address hashes lead to inbox ids through an index in
+// memory (inboxIndex), which Open builds from the inbox records. On disk,
+// each creation would rewrite two B-tree leaves at random places. Earlier
+// versions kept that index in the buckets by_token and by_address, and
+// Open deletes them. An earlier binary started on the store afterwards
+// finds no inbox by token or address.
 //
 // # Bodies
 //

@@ -62,7 +62,7 @@ func openRecordWith(key *seal.EpochMessageKey, stored Message) (Message, error) 
 // inboxes can be opened again, so keeping their records would only keep
 // their addresses taken.
 func (s *Store) DeleteUnreadable() (int, error) {
-	var deleted [][]byte
+	var deleted []Inbox
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		deleted = deleted[:0]
 		var unreadable []Inbox
@@ -81,7 +81,7 @@ func (s *Store) DeleteUnreadable() (int, error) {
 			if err := deleteInbox(tx, in); err != nil {
 				return err
 			}
-			deleted = append(deleted, in.ID)
+			deleted = append(deleted, in)
 		}
 		return nil
 	})
@@ -89,8 +89,9 @@ func (s *Store) DeleteUnreadable() (int, error) {
 		return 0, fmt.Errorf("delete unreadable inboxes: %w", err)
 	}
 	var errs []error
-	for _, id := range deleted {
-		errs = append(errs, s.bodies.removeInbox(id))
+	for _, in := range deleted {
+		s.index.remove(in)
+		errs = append(errs, s.bodies.removeInbox(in.ID))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return len(deleted), fmt.Errorf("delete unreadable inboxes: %w", err)

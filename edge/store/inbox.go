@@ -32,24 +32,27 @@ func (in Inbox) Live(now time.Time) bool {
 	return now.Before(in.ExpiresAt)
 }
 
-// CreateInbox stores a new inbox and its index entries in one transaction.
-// It returns ErrAddressTaken when the address hash is in use.
+// CreateInbox stores a new inbox and indexes it. It returns
+// ErrAddressTaken when the address hash is in use and ErrDuplicate when
+// the id or the token hash is.
 func (s *Store) CreateInbox(in Inbox) error {
 	if err := checkExpiry(in.ExpiresAt); err != nil {
 		return fmt.Errorf("create inbox: %w", err)
 	}
+	if err := s.index.reserve(in); err != nil {
+		return fmt.Errorf("create inbox: %w", err)
+	}
+
 	// Concurrent creates share commits. The function checks before it
 	// writes, so a run again after a rollback finds the same state.
 	err := s.commits.update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketByAddress).Get(in.AddressHash) != nil {
-			return ErrAddressTaken
-		}
-		if tx.Bucket(bucketInboxes).Get(in.ID) != nil || tx.Bucket(bucketByToken).Get(in.TokenHash) != nil {
+		if tx.Bucket(bucketInboxes).Get(in.ID) != nil {
 			return ErrDuplicate
 		}
 		return putInbox(tx, in)
 	})
 	if err != nil {
+		s.index.remove(in)
 		return fmt.Errorf("create inbox: %w", err)
 	}
 	return nil
@@ -71,28 +74,42 @@ func (s *Store) Inbox(id []byte) (Inbox, error) {
 // InboxByToken returns the inbox whose token hash is tokenHash, or
 // ErrNotFound.
 func (s *Store) InboxByToken(tokenHash []byte) (Inbox, error) {
-	return s.inboxByIndex(bucketByToken, tokenHash)
+	id, ok := s.index.tokenID(tokenHash)
+	in, err := s.indexedInbox(id, ok, func(in Inbox) []byte { return in.TokenHash }, tokenHash)
+	if err != nil {
+		return Inbox{}, fmt.Errorf("get inbox by token hash: %w", err)
+	}
+	return in, nil
 }
 
 // InboxByAddress returns the inbox whose address hash is addressHash, or
 // ErrNotFound.
 func (s *Store) InboxByAddress(addressHash []byte) (Inbox, error) {
-	return s.inboxByIndex(bucketByAddress, addressHash)
+	id, ok := s.index.addressID(addressHash)
+	in, err := s.indexedInbox(id, ok, func(in Inbox) []byte { return in.AddressHash }, addressHash)
+	if err != nil {
+		return Inbox{}, fmt.Errorf("get inbox by address hash: %w", err)
+	}
+	return in, nil
 }
 
-func (s *Store) inboxByIndex(index, hash []byte) (Inbox, error) {
+// indexedInbox reads the inbox that the index filed under hash, and
+// checks that the record's whole hash, which field returns, is hash: the
+// index keys on the first 16 bytes only.
+func (s *Store) indexedInbox(id []byte, found bool, field func(Inbox) []byte, hash []byte) (Inbox, error) {
+	if !found {
+		return Inbox{}, ErrNotFound
+	}
 	var in Inbox
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		id := tx.Bucket(index).Get(hash)
-		if id == nil {
-			return ErrNotFound
-		}
-		var err error
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
 		in, err = getInbox(tx, id)
 		return err
 	})
 	if err != nil {
-		return Inbox{}, fmt.Errorf("get inbox by %s: %w", index, err)
+		return Inbox{}, err
+	}
+	if !bytes.Equal(field(in), hash) {
+		return Inbox{}, ErrNotFound
 	}
 	return in, nil
 }
@@ -148,16 +165,19 @@ func (s *Store) UpdateInbox(id []byte, update func(*Inbox) error) error {
 // the files fails, the inbox is deleted all the same, the error is
 // returned, and the next Open removes the files.
 func (s *Store) DeleteInbox(id []byte) error {
+	var deleted Inbox
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		in, err := getInbox(tx, id)
 		if err != nil {
 			return err
 		}
+		deleted = in
 		return deleteInbox(tx, in)
 	})
 	if err != nil {
 		return fmt.Errorf("delete inbox: %w", err)
 	}
+	s.index.remove(deleted)
 	if err := s.bodies.removeInbox(id); err != nil {
 		return fmt.Errorf("delete inbox: %w", err)
 	}
@@ -166,12 +186,6 @@ func (s *Store) DeleteInbox(id []byte) error {
 
 func putInbox(tx *bbolt.Tx, in Inbox) error {
 	if err := tx.Bucket(bucketInboxes).Put(in.ID, encodeInbox(in)); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketByToken).Put(in.TokenHash, in.ID); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketByAddress).Put(in.AddressHash, in.ID); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketExpiry).Put(expiryKey(in.ExpiresAt, in.ID), []byte{})
@@ -190,12 +204,12 @@ func getInbox(tx *bbolt.Tx, id []byte) (Inbox, error) {
 	return in, nil
 }
 
+// deleteInbox deletes the inbox's records. Its index entries stay until
+// the caller removes them once the transaction has committed.
 func deleteInbox(tx *bbolt.Tx, in Inbox) error {
 	steps := []struct {
 		bucket, key []byte
 	}{
-		{bucketByToken, in.TokenHash},
-		{bucketByAddress, in.AddressHash},
 		{bucketExpiry, expiryKey(in.ExpiresAt, in.ID)},
 		{bucketInboxes, in.ID},
 	}

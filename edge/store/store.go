@@ -38,11 +38,9 @@ var (
 )
 
 var (
-	bucketInboxes   = []byte("inboxes")
-	bucketByToken   = []byte("by_token")
-	bucketByAddress = []byte("by_address")
-	bucketExpiry    = []byte("expiry")
-	bucketMessages  = []byte("messages")
+	bucketInboxes  = []byte("inboxes")
+	bucketExpiry   = []byte("expiry")
+	bucketMessages = []byte("messages")
 
 	// Nested buckets inside an inbox's bucket of bucketMessages.
 	bucketMessageRecords = []byte("m")
@@ -57,6 +55,8 @@ type Store struct {
 	// framePool holds the buffers of BodyWriter, so that a small message's
 	// chunks need no new allocation.
 	framePool sync.Pool
+	// index finds inboxes by token and address hash.
+	index *inboxIndex
 	// commits groups the writes of CreateInbox and AddMessages, the ones
 	// that many clients make at once, into shared transactions.
 	commits *committer
@@ -82,13 +82,17 @@ func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 }
 
 func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) {
+	index := newInboxIndex()
 	err := db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketInboxes, bucketByToken, bucketByAddress, bucketExpiry, bucketMessages} {
+		for _, name := range [][]byte{bucketInboxes, bucketExpiry, bucketMessages} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		if err := dropLegacyIndexes(tx); err != nil {
+			return err
+		}
+		return index.load(tx)
 	})
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 	if err := bodies.removeOrphans(db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, bodies: bodies, epochs: epochs, commits: newCommitter(db)}
+	s := &Store{db: db, bodies: bodies, epochs: epochs, index: index, commits: newCommitter(db)}
 	s.framePool.New = func() any {
 		buf := make([]byte, 0, initialFrameBuffer)
 		return &buf

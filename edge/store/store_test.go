@@ -620,7 +620,7 @@ func expiryEntries(t *testing.T, s *Store) [][]byte {
 func assertStoreEmpty(t *testing.T, s *Store) {
 	t.Helper()
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketInboxes, bucketByToken, bucketByAddress, bucketExpiry, bucketMessages} {
+		for _, name := range [][]byte{bucketInboxes, bucketExpiry, bucketMessages} {
 			if n := tx.Bucket(name).Stats().KeyN; n != 0 {
 				t.Errorf("bucket %s: got %d keys, want 0", name, n)
 			}
@@ -629,6 +629,11 @@ func assertStoreEmpty(t *testing.T, s *Store) {
 	})
 	if err != nil {
 		t.Fatalf("view: %v", err)
+	}
+	s.index.mu.RLock()
+	defer s.index.mu.RUnlock()
+	if n, m := len(s.index.byToken), len(s.index.byAddress); n != 0 || m != 0 {
+		t.Errorf("index: got %d token and %d address entries, want none", n, m)
 	}
 }
 

@@ -28,16 +28,16 @@ func (s *Store) DeleteExpired(now time.Time, limit int) ([][]byte, error) {
 		return nil, err
 	}
 
-	var deleted [][]byte
+	var deleted []Inbox
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		deleted = deleted[:0]
 		for _, key := range expiredKeys(tx, now, limit) {
-			id, err := deleteByExpiryKey(tx, key)
+			in, err := deleteByExpiryKey(tx, key)
 			if err != nil {
 				return err
 			}
-			if id != nil {
-				deleted = append(deleted, id)
+			if in.ID != nil {
+				deleted = append(deleted, in)
 			}
 		}
 		return nil
@@ -46,14 +46,17 @@ func (s *Store) DeleteExpired(now time.Time, limit int) ([][]byte, error) {
 		return nil, fmt.Errorf("delete expired inboxes: %w", err)
 	}
 
+	ids := make([][]byte, 0, len(deleted))
 	var errs []error
-	for _, id := range deleted {
-		errs = append(errs, s.bodies.removeInbox(id))
+	for _, in := range deleted {
+		s.index.remove(in)
+		ids = append(ids, in.ID)
+		errs = append(errs, s.bodies.removeInbox(in.ID))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return deleted, fmt.Errorf("delete expired inboxes: %w", err)
+		return ids, fmt.Errorf("delete expired inboxes: %w", err)
 	}
-	return deleted, nil
+	return ids, nil
 }
 
 // expiredKeys returns up to limit keys from the start of the expiry bucket
@@ -70,29 +73,30 @@ func expiredKeys(tx *bbolt.Tx, now time.Time, limit int) [][]byte {
 	return keys
 }
 
-// deleteByExpiryKey deletes the inbox of an expiry entry and returns its id.
+// deleteByExpiryKey deletes the inbox of an expiry entry and returns it.
 // An entry whose record is missing or points elsewhere is only removed, and
-// the id returned is nil, so a stray entry cannot stall the sweep.
-func deleteByExpiryKey(tx *bbolt.Tx, key []byte) ([]byte, error) {
+// the inbox returned has no id, so a stray entry cannot stall the sweep.
+// A corrupt record's inbox comes back with its id only.
+func deleteByExpiryKey(tx *bbolt.Tx, key []byte) (Inbox, error) {
 	id := key[8:]
 	in, err := getInbox(tx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, tx.Bucket(bucketExpiry).Delete(key)
+		return Inbox{}, tx.Bucket(bucketExpiry).Delete(key)
 	case errors.Is(err, ErrCorruptRecord):
-		return id, deleteCorruptInbox(tx, key)
+		return Inbox{ID: append([]byte(nil), id...)}, deleteCorruptInbox(tx, key)
 	case err != nil:
-		return nil, err
+		return Inbox{}, err
 	}
 	if !bytes.Equal(expiryKey(in.ExpiresAt, id), key) {
-		return nil, tx.Bucket(bucketExpiry).Delete(key)
+		return Inbox{}, tx.Bucket(bucketExpiry).Delete(key)
 	}
-	return in.ID, deleteInbox(tx, in)
+	return in, deleteInbox(tx, in)
 }
 
 // deleteCorruptInbox deletes an inbox whose record does not decode. Its
-// index entries stay, because only the record has their keys, but they
-// lead to no record and so to ErrNotFound.
+// index entries, if it had any, stay until the next Open, because only the
+// record has their keys; they lead to no record and so to ErrNotFound.
 func deleteCorruptInbox(tx *bbolt.Tx, key []byte) error {
 	id := key[8:]
 	if err := tx.Bucket(bucketExpiry).Delete(key); err != nil {

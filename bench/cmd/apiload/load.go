@@ -39,13 +39,21 @@ func measure(ctx context.Context, workers []request, duration time.Duration) *re
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 
+	start := time.Now()
+	total := runAll(workers, func(call request) *result { return loop(ctx, call) })
+	total.elapsed = time.Since(start)
+	return total
+}
+
+// runAll runs every worker's call through run, each in its own goroutine,
+// and merges what they measured, the latencies sorted.
+func runAll(workers []request, run func(request) *result) *result {
 	var mu sync.Mutex
 	total := &result{}
 	var wg sync.WaitGroup
-	start := time.Now()
 	for _, call := range workers {
 		wg.Go(func() {
-			own := loop(ctx, call)
+			own := run(call)
 			mu.Lock()
 			defer mu.Unlock()
 			total.latencies = append(total.latencies, own.latencies...)
@@ -56,27 +64,31 @@ func measure(ctx context.Context, workers []request, duration time.Duration) *re
 		})
 	}
 	wg.Wait()
-	total.elapsed = time.Since(start)
 	slices.Sort(total.latencies)
 	return total
 }
 
-// loop repeats one call until ctx ends. A call cut short by the end of the
-// run is not counted.
+// add records one call that took latency and returned err. A call cut
+// short by the end of the run (ctx) is not counted.
+func (r *result) add(ctx context.Context, latency time.Duration, err error) {
+	switch {
+	case err == nil:
+		r.latencies = append(r.latencies, latency)
+	case ctx.Err() == nil:
+		r.errors++
+		if r.firstErr == nil {
+			r.firstErr = err
+		}
+	}
+}
+
+// loop repeats one call until ctx ends.
 func loop(ctx context.Context, call request) *result {
 	r := &result{}
 	for ctx.Err() == nil {
 		begin := time.Now()
 		err := call(ctx)
-		switch {
-		case err == nil:
-			r.latencies = append(r.latencies, time.Since(begin))
-		case ctx.Err() == nil:
-			r.errors++
-			if r.firstErr == nil {
-				r.firstErr = err
-			}
-		}
+		r.add(ctx, time.Since(begin), err)
 	}
 	return r
 }
@@ -135,4 +147,54 @@ func filledInbox(ctx context.Context, api *client.Client, smtpAddr string) (toke
 		return "", "", fmt.Errorf("inbox lists %d messages after one was accepted, want 1", len(messages))
 	}
 	return created.Token, messages[0].ID, nil
+}
+
+// measureRate starts calls at a fixed rate for the duration, whatever the
+// replies' speed, and runs them on the workers, which bound the calls in
+// flight. Each latency counts from the call's scheduled start, so the
+// time a call waits for a free worker behind a slow reply is measured
+// too: a closed loop would start fewer calls instead and hide that wait.
+func measureRate(ctx context.Context, workers []request, rate float64, duration time.Duration) *result {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+
+	interval := time.Duration(float64(time.Second) / rate)
+	due := make(chan time.Time, len(workers))
+	start := time.Now()
+	go schedule(ctx, start, interval, due)
+	total := runAll(workers, func(call request) *result { return serve(ctx, call, due) })
+	total.elapsed = time.Since(start)
+	return total
+}
+
+// schedule sends the start time of every call due, one per interval from
+// start, until ctx ends, then closes due. Calls that fell due while it
+// slept or while the workers were busy are sent at once, with their own
+// start times.
+func schedule(ctx context.Context, start time.Time, interval time.Duration, due chan<- time.Time) {
+	defer close(due)
+	for next := start; ; next = next.Add(interval) {
+		if wait := time.Until(next); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case due <- next:
+		}
+	}
+}
+
+// serve runs one call for every start time it receives, until due closes.
+func serve(ctx context.Context, call request, due <-chan time.Time) *result {
+	r := &result{}
+	for scheduled := range due {
+		err := call(ctx)
+		r.add(ctx, time.Since(scheduled), err)
+	}
+	return r
 }

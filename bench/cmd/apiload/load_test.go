@@ -80,3 +80,42 @@ func TestParseCounts_RejectsInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureRate_StartsCallsAtTheRate(t *testing.T) {
+	var calls atomic.Int64
+	quick := func(context.Context) error {
+		calls.Add(1)
+		return nil
+	}
+
+	r := measureRate(context.Background(), []request{quick, quick, quick, quick}, 200, 500*time.Millisecond)
+
+	// 200 a second for half a second: about 100, whatever the four
+	// workers could have done in a closed loop.
+	if n := len(r.latencies); n < 80 || n > 101 {
+		t.Errorf("calls: got %d, want about 100 (200 a second for 500ms)", n)
+	}
+	if r.errors != 0 {
+		t.Errorf("errors: got %d, want 0", r.errors)
+	}
+}
+
+// A worker that cannot keep up with the rate falls behind, and the calls
+// it starts late count their wait: latency runs from the scheduled start.
+func TestMeasureRate_CountsTheWaitBehindSlowReplies(t *testing.T) {
+	slow := func(context.Context) error {
+		time.Sleep(10 * time.Millisecond)
+		return nil
+	}
+
+	r := measureRate(context.Background(), []request{slow}, 1000, 200*time.Millisecond)
+
+	// One worker serves about 20 calls of 10ms in 200ms while 200 fall
+	// due; the later ones waited for most of the run.
+	if n := len(r.latencies); n < 5 || n > 21 {
+		t.Errorf("calls: got %d, want at most one per 10ms", n)
+	}
+	if worst := r.percentile(100); worst < 100*time.Millisecond {
+		t.Errorf("worst latency: got %v, want at least 100ms of waiting counted", worst)
+	}
+}

@@ -2,6 +2,13 @@
 // concurrent clients and prints, for each operation and client count, the
 // requests per second and the latency percentiles.
 //
+// By default each client sends its next request when the previous reply
+// arrives (a closed loop), which measures the most the edge serves. With
+// -rate, requests start at that fixed rate whatever the replies' speed
+// (an open loop), and the clients bound how many are in flight. Each
+// latency then counts from the request's scheduled start, so it includes
+// the wait behind slow replies.
+//
 // Operations: create (POST /api/v1/inboxes), list (GET
 // /api/v1/inbox/messages) and read (GET /api/v1/inbox/messages/{id}). For
 // list and read, each client first creates its own inbox and sends it one
@@ -30,6 +37,7 @@ func main() {
 	clientList := flag.String("clients", "1,16,64", "comma-separated counts of concurrent clients")
 	duration := flag.Duration("duration", 10*time.Second, "how long each operation runs at each client count")
 	ops := flag.String("ops", "create,list,read", "comma-separated operations: create, list, read")
+	rate := flag.Float64("rate", 0, "requests per second to start whatever the replies' speed (open loop); 0 sends each client's next request on the reply (closed loop)")
 	flag.Parse()
 
 	counts, err := parseCounts(*clientList)
@@ -37,14 +45,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(2)
 	}
-	if err := run(context.Background(), *apiURL, *smtpAddr, counts, strings.Split(*ops, ","), *duration); err != nil {
+	if *rate < 0 {
+		fmt.Fprintf(os.Stderr, "apiload: invalid -rate %v: want 0 (closed loop) or a positive number of requests per second\n", *rate)
+		os.Exit(2)
+	}
+	if err := run(context.Background(), *apiURL, *smtpAddr, counts, strings.Split(*ops, ","), *duration, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(1)
 	}
 }
 
 // run measures every operation at every client count and prints one table.
-func run(ctx context.Context, apiURL, smtpAddr string, counts []int, ops []string, duration time.Duration) error {
+// A positive rate runs every operation in an open loop at that rate.
+func run(ctx context.Context, apiURL, smtpAddr string, counts []int, ops []string, duration time.Duration, rate float64) error {
 	// Keep one connection per client alive, as a browser or script would,
 	// instead of the default two idle connections per host.
 	http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost = 256
@@ -53,6 +66,9 @@ func run(ctx context.Context, apiURL, smtpAddr string, counts []int, ops []strin
 		return fmt.Errorf("edge at %s not ready: %w", apiURL, err)
 	}
 
+	if rate > 0 {
+		fmt.Printf("open loop: %.0f requests per second offered, latency from each request's scheduled start\n", rate)
+	}
 	fmt.Printf("%-7s %7s %9s %10s %9s %9s %9s %9s %7s\n",
 		"op", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
 	for _, op := range ops {
@@ -61,7 +77,12 @@ func run(ctx context.Context, apiURL, smtpAddr string, counts []int, ops []strin
 			if err != nil {
 				return err
 			}
-			r := measure(ctx, workers, duration)
+			var r *result
+			if rate > 0 {
+				r = measureRate(ctx, workers, rate, duration)
+			} else {
+				r = measure(ctx, workers, duration)
+			}
 			fmt.Printf("%-7s %7d %9d %10.0f %9.2f %9.2f %9.2f %9.2f %7d\n", op, n, len(r.latencies),
 				float64(len(r.latencies))/r.elapsed.Seconds(),
 				ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)), ms(r.percentile(100)), r.errors)

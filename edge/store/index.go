@@ -1,0 +1,135 @@
+package store
+
+import (
+	"fmt"
+	"sync"
+
+	"go.etcd.io/bbolt"
+)
+
+// idLen is the length of the inbox ids the store accepts.
+const idLen = 16
+
+// hashKey is the first 16 bytes of a token or address hash. The hashes
+// are keyed, so 128 bits keep collisions out of reach at half the memory.
+// A lookup still compares the whole hash with the record.
+type hashKey [16]byte
+
+func keyOf(hash []byte) hashKey {
+	var k hashKey
+	copy(k[:], hash)
+	return k
+}
+
+// inboxIndex maps the token and address hashes of the stored inboxes to
+// their ids. It lives in memory only and is rebuilt from the inbox
+// records at Open. Indexes on disk cost a creation two random B-tree
+// leaves, each rewritten whole and fsynced: with them a creation wrote 5.5
+// pages, without them 2.3, and the store's own creation rate doubled.
+//
+// An entry is added before the creation's commit, which reserves the
+// address against a concurrent creation, and removed if the commit fails,
+// and after an inbox's deletion commits. In between, a lookup finds an id
+// without a record and reports ErrNotFound, as it would before the commit
+// or after the deletion.
+type inboxIndex struct {
+	mu        sync.RWMutex
+	byToken   map[hashKey][idLen]byte
+	byAddress map[hashKey][idLen]byte
+}
+
+func newInboxIndex() *inboxIndex {
+	return &inboxIndex{byToken: make(map[hashKey][idLen]byte), byAddress: make(map[hashKey][idLen]byte)}
+}
+
+// reserve adds the inbox's entries. It returns ErrAddressTaken when an
+// inbox has the address hash and ErrDuplicate when one has the token
+// hash, and then adds nothing.
+func (x *inboxIndex) reserve(in Inbox) error {
+	if len(in.ID) != idLen {
+		return fmt.Errorf("inbox id is %d bytes, want %d", len(in.ID), idLen)
+	}
+	token, address := keyOf(in.TokenHash), keyOf(in.AddressHash)
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, taken := x.byAddress[address]; taken {
+		return ErrAddressTaken
+	}
+	if _, taken := x.byToken[token]; taken {
+		return ErrDuplicate
+	}
+	id := [idLen]byte(in.ID)
+	x.byToken[token] = id
+	x.byAddress[address] = id
+	return nil
+}
+
+// remove drops the inbox's entries, where they still lead to its id.
+func (x *inboxIndex) remove(in Inbox) {
+	if len(in.ID) != idLen {
+		return
+	}
+	id := [idLen]byte(in.ID)
+	token, address := keyOf(in.TokenHash), keyOf(in.AddressHash)
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.byToken[token] == id {
+		delete(x.byToken, token)
+	}
+	if x.byAddress[address] == id {
+		delete(x.byAddress, address)
+	}
+}
+
+// tokenID returns the id filed under a token hash.
+func (x *inboxIndex) tokenID(hash []byte) ([]byte, bool) {
+	return x.lookup(x.byToken, hash)
+}
+
+// addressID returns the id filed under an address hash.
+func (x *inboxIndex) addressID(hash []byte) ([]byte, bool) {
+	return x.lookup(x.byAddress, hash)
+}
+
+func (x *inboxIndex) lookup(m map[hashKey][idLen]byte, hash []byte) ([]byte, bool) {
+	x.mu.RLock()
+	id, ok := m[keyOf(hash)]
+	x.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return id[:], true
+}
+
+// load adds the entries of every inbox record in tx. A record that does
+// not decode gets no entries: its hashes are in the part that failed, and
+// the sweep deletes it by its expiry entry.
+func (x *inboxIndex) load(tx *bbolt.Tx) error {
+	return tx.Bucket(bucketInboxes).ForEach(func(id, record []byte) error {
+		in, err := decodeInbox(record)
+		if err != nil {
+			return nil
+		}
+		in.ID = id
+		if err := x.reserve(in); err != nil {
+			return fmt.Errorf("index inbox %x: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// dropLegacyIndexes deletes the index buckets that earlier versions kept
+// on disk, whose entries load rebuilds in memory.
+func dropLegacyIndexes(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{[]byte("by_token"), []byte("by_address")} {
+		if tx.Bucket(name) == nil {
+			continue
+		}
+		if err := tx.DeleteBucket(name); err != nil {
+			return fmt.Errorf("delete bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
