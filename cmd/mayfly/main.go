@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	tuneGC()
+	defer tuneGC()()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
