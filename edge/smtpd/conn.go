@@ -79,6 +79,7 @@ type conn struct {
 	closing   bool            // a 421 was sent: reads end
 	broken    bool            // the byte stream can no longer be framed: reads end
 	replies   replyState
+	held      []byte // the lines of a multi-line reply written so far
 }
 
 func newConn(s *Server, raw net.Conn) *conn {
@@ -226,9 +227,20 @@ func (c *conn) setReadTimeout(d time.Duration) {
 	_ = c.raw.SetReadDeadline(time.Now().Add(d))
 }
 
-// Write passes go-smtp's replies to the client through replyState.
+// Write passes go-smtp's replies to the client through replyState. It
+// holds the lines of a multi-line reply until the last one, so that the
+// reply costs one write and one packet: go-smtp flushes every line, and
+// EHLO's reply has eight.
 func (c *conn) Write(p []byte) (int, error) {
 	out := c.replies.filter(c, p)
+	if c.replies.midReply {
+		c.held = append(c.held, out...)
+		return len(p), nil
+	}
+	if len(c.held) > 0 {
+		out = append(c.held, out...)
+		c.held = nil
+	}
 	if len(out) == 0 {
 		return len(p), nil
 	}
