@@ -103,21 +103,26 @@ func (x *inboxIndex) lookup(m map[hashKey][idLen]byte, hash []byte) ([]byte, boo
 	return id[:], true
 }
 
-// load adds the entries of every inbox record in tx. A record that does
-// not decode gets no entries: its hashes are in the part that failed, and
-// the sweep deletes it by its expiry entry.
-func (x *inboxIndex) load(tx *bbolt.Tx) error {
-	return tx.Bucket(bucketInboxes).ForEach(func(id, record []byte) error {
+// load adds the entries of every inbox record in tx and returns how many
+// records it could not index. A record that does not decode has its
+// hashes in the part that failed. A record whose id has another length,
+// or whose hash is filed already, would take another inbox's entry.
+// Neither stops the edge from starting: such an inbox is only not found by
+// token or address, and the sweep deletes it by its expiry entry.
+func (x *inboxIndex) load(tx *bbolt.Tx) (skipped int, err error) {
+	err = tx.Bucket(bucketInboxes).ForEach(func(id, record []byte) error {
 		in, err := decodeInbox(record)
 		if err != nil {
+			skipped++
 			return nil
 		}
 		in.ID = id
-		if err := x.reserve(in); err != nil {
-			return fmt.Errorf("index inbox %x: %w", id, err)
+		if x.reserve(in) != nil {
+			skipped++
 		}
 		return nil
 	})
+	return skipped, err
 }
 
 // dropLegacyIndexes deletes the index buckets that earlier versions kept

@@ -179,3 +179,48 @@ func assertNotIndexed(t *testing.T, s *Store, in Inbox) {
 		t.Errorf("InboxByAddress: got id %x, %v; want ErrNotFound", got.ID, err)
 	}
 }
+
+// A record that cannot be indexed, because it does not decode or its
+// hash is filed already, does not stop the store from opening.
+func TestOpen_SkipsRecordsItCannotIndex(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, testEpochKeys(t, dir))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	first := createTestInbox(t, s, testNow.Add(time.Hour))
+	twin := newTestInbox(t, testNow.Add(time.Hour))
+	twin.TokenHash = first.TokenHash
+	broken := newTestInbox(t, testNow.Add(time.Hour))
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		if err := putInbox(tx, twin); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketInboxes).Put(broken.ID, []byte{recordVersion, 0xff})
+	})
+	if err != nil {
+		t.Fatalf("write the records: %v", err)
+	}
+
+	index := newInboxIndex()
+	var skipped int
+	err = s.db.View(func(tx *bbolt.Tx) (err error) {
+		skipped, err = index.load(tx)
+		return err
+	})
+	if err != nil || skipped != 2 {
+		t.Errorf("load: got %d skipped, %v; want 2 skipped, no error", skipped, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	reopened := openTestStore(t, dir)
+	got, err := reopened.InboxByToken(first.TokenHash)
+	if err != nil {
+		t.Fatalf("InboxByToken: %v", err)
+	}
+	if !bytes.Equal(got.ID, first.ID) && !bytes.Equal(got.ID, twin.ID) {
+		t.Errorf("InboxByToken: got id %x, want %x or %x", got.ID, first.ID, twin.ID)
+	}
+}

@@ -92,7 +92,8 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 		if err := dropLegacyIndexes(tx); err != nil {
 			return err
 		}
-		return index.load(tx)
+		_, err := index.load(tx)
+		return err
 	})
 	if err != nil {
 		return nil, err
