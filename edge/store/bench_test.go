@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // benchInboxes makes n inbox records with sizes of real ones: a 1,216-byte
@@ -107,6 +109,39 @@ func BenchmarkMessages(b *testing.B) {
 		msgs, err := s.Messages(in.ID)
 		if err != nil || len(msgs) != 20 {
 			b.Fatalf("Messages: %d messages, %v; want 20", len(msgs), err)
+		}
+	}
+}
+
+// BenchmarkOpen_100kInboxes opens a store of 100,000 inboxes, which
+// builds the token and address index from their records.
+func BenchmarkOpen_100kInboxes(b *testing.B) {
+	dir := b.TempDir()
+	s := openTestStore(b, dir)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		for range 100000 {
+			if err := putInbox(tx, newTestInbox(b, testNow.Add(time.Hour))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("fill: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatalf("Close: %v", err)
+	}
+	epochs := testEpochKeys(b, dir)
+
+	b.ResetTimer()
+	for range b.N {
+		s, err := Open(dir, epochs)
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatalf("Close: %v", err)
 		}
 	}
 }

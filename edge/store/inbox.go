@@ -267,6 +267,15 @@ func decodeInbox(record []byte) (Inbox, error) {
 	return in, d.finish()
 }
 
+// decodeInboxHashes reads the token and address hashes at the start of an
+// inbox record without copying them or decoding the rest.
+func decodeInboxHashes(record []byte) (tokenHash, addressHash []byte, err error) {
+	d := newDecoder(record, recordVersion)
+	tokenHash = d.view()
+	addressHash = d.view()
+	return tokenHash, addressHash, d.err
+}
+
 // CountInboxes returns how many inbox records the store holds, expired
 // ones the sweeper has not removed yet included.
 func (s *Store) CountInboxes() (int, error) {

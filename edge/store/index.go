@@ -111,13 +111,12 @@ func (x *inboxIndex) lookup(m map[hashKey][idLen]byte, hash []byte) ([]byte, boo
 // token or address, and the sweep deletes it by its expiry entry.
 func (x *inboxIndex) load(tx *bbolt.Tx) (skipped int, err error) {
 	err = tx.Bucket(bucketInboxes).ForEach(func(id, record []byte) error {
-		in, err := decodeInbox(record)
+		token, address, err := decodeInboxHashes(record)
 		if err != nil {
 			skipped++
 			return nil
 		}
-		in.ID = id
-		if x.reserve(in) != nil {
+		if x.reserve(Inbox{ID: id, TokenHash: token, AddressHash: address}) != nil {
 			skipped++
 		}
 		return nil

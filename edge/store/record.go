@@ -89,6 +89,22 @@ func (d *decoder) bytes() []byte {
 	return out
 }
 
+// view returns a byte string without copying it, for use inside the
+// transaction that read the record.
+func (d *decoder) view() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.buf)) {
+		d.fail("byte string longer than the record")
+		return nil
+	}
+	out := d.buf[:n:n]
+	d.buf = d.buf[n:]
+	return out
+}
+
 func (d *decoder) int64() int64 {
 	if d.err != nil {
 		return 0
