@@ -21,8 +21,33 @@ source "$(dirname "$0")/lib.sh"
 CLIENTS=${CLIENTS:-1,16,64}
 DURATION=${DURATION:-10s}
 OPS=${OPS:-create,list,read}
+RATE=${RATE:-0}
+
+# check_input rejects CLIENTS, OPS and RATE values that apiload would
+# reject, before anything is built or started.
+check_input() {
+	if ! [[ $CLIENTS =~ ^\ *[1-9][0-9]*\ *(,\ *[1-9][0-9]*\ *)*$ ]]; then
+		echo "invalid CLIENTS=$CLIENTS: want positive integers separated by commas, such as 1,16,64" >&2
+		exit 2
+	fi
+	local op
+	for op in ${OPS//,/ }; do
+		case $op in
+		create | list | read) ;;
+		*)
+			echo "invalid operation $op in OPS=$OPS: want create, list or read, separated by commas" >&2
+			exit 2
+			;;
+		esac
+	done
+	if ! [[ $RATE =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		echo "invalid RATE=$RATE: want 0 (each client sends its next request on the reply) or requests per second, such as 4000" >&2
+		exit 2
+	fi
+}
 
 main() {
+	check_input
 	bench_init
 	build_mayfly
 	(cd "$(dirname "$0")/.." && go build -o "$BENCH_DIR/apiload" ./bench/cmd/apiload)
@@ -31,7 +56,7 @@ main() {
 	start_mayfly mayfly-api
 	echo "mayfly dev at start: RSS $(rss_mb "$MAYFLY_PID") MB"
 	"$BENCH_DIR/apiload" -url "http://$MAYFLY_HTTP" -smtp "$MAYFLY_SMTP" \
-		-clients "$CLIENTS" -duration "$DURATION" -ops "$OPS" -rate "${RATE:-0}"
+		-clients "$CLIENTS" -duration "$DURATION" -ops "$OPS" -rate "$RATE"
 
 	echo
 	echo "mayfly dev at the end: peak RSS $(peak_rss_mb "$MAYFLY_PID") MB, RSS $(rss_mb "$MAYFLY_PID") MB," \

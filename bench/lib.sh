@@ -8,11 +8,20 @@ bench_init() {
 	BENCH_DIR=${BENCH_DIR:-$(mktemp -d /tmp/mayfly-bench.XXXXXX)}
 	mkdir -p "$BENCH_DIR"
 	BENCH_PIDS=()
+	BENCH_DATA_DIRS=()
 	trap bench_cleanup EXIT
 }
 
+# make_data_dir creates the data directory BENCH_DIR/NAME of one server,
+# which bench_cleanup removes even when the run fails.
+make_data_dir() {
+	mkdir -p "$BENCH_DIR/$1"
+	BENCH_DATA_DIRS+=("$BENCH_DIR/$1")
+}
+
 # bench_cleanup stops every server this script started, by process id,
-# and removes the binaries it built. The logs stay in BENCH_DIR.
+# and removes the data directories and binaries it made. The logs stay in
+# BENCH_DIR.
 bench_cleanup() {
 	local pid
 	for pid in "${BENCH_PIDS[@]}"; do
@@ -21,6 +30,7 @@ bench_cleanup() {
 	for pid in "${BENCH_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	rm -rf "${BENCH_DATA_DIRS[@]}"
 	rm -f "$BENCH_DIR/mayfly" "$BENCH_DIR/apiload"
 	echo "logs kept in $BENCH_DIR; remove it when done, because mayfly's log contains the run's operator token" >&2
 }
@@ -91,7 +101,7 @@ start_mayfly() {
 	MAYFLY_HTTP=127.0.0.1:$((base + 80))
 	MAYFLY_SMTP=127.0.0.1:$((base + 25))
 	port_free "$MAYFLY_HTTP" && port_free "$MAYFLY_SMTP" || return 1
-	mkdir -p "$BENCH_DIR/$name"
+	make_data_dir "$name"
 	local profiler=()
 	if [ -n "${PPROF_LISTEN:-}" ]; then
 		profiler=(--pprof-listen "$PPROF_LISTEN")

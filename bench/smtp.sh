@@ -63,7 +63,7 @@ start_peer() {
 	mailpit)
 		[ -x "$PEER_BIN/mailpit" ] || { echo "mailpit not built in $PEER_BIN" >&2; return 1; }
 		port_free "$PEER_SMTP" && port_free "$PEER_HTTP" || return 1
-		mkdir -p "$BENCH_DIR/$run"
+		make_data_dir "$run"
 		# --max 0 keeps every message, as the other servers do.
 		start_server "$BENCH_DIR/$run.log" "$PEER_BIN/mailpit" --quiet \
 			--disable-version-check --max 0 --database "$BENCH_DIR/$run/mailpit.db" \
@@ -74,7 +74,7 @@ start_peer() {
 	inbucket)
 		[ -x "$PEER_BIN/inbucket" ] || { echo "inbucket not built in $PEER_BIN" >&2; return 1; }
 		port_free "$PEER_SMTP" && port_free "$PEER_HTTP" || return 1
-		mkdir -p "$BENCH_DIR/$run"
+		make_data_dir "$run"
 		# A mailbox cap of 0 keeps every message, as the other servers do.
 		start_server "$BENCH_DIR/$run.log" env INBUCKET_LOGLEVEL=warn \
 			INBUCKET_SMTP_ADDR="$PEER_SMTP" INBUCKET_WEB_ADDR="$PEER_HTTP" \
