@@ -92,6 +92,10 @@ func Open(cfg Config) (*Service, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("open inbox service: %w", err)
 	}
+	if n := st.Unindexed(); n > 0 {
+		s.log.Warn("inbox store has records it could not index: their inboxes are not found by token or address until they expire",
+			"data_dir", cfg.DataDir, "hashes", n)
+	}
 	s.log.Info("inbox service opened", "data_dir", cfg.DataDir, "owner_code", cfg.OwnerCode)
 	return s, nil
 }

@@ -57,11 +57,12 @@
 //
 //	inbox v1:   token hash, address hash, created, expires, epoch,
 //	            public key, wrapped private key, sealed address
-//	message v3: encapsulated key, sealed metadata, size, chunk count, seen,
-//	            body in file, epoch
+//	message v4: encapsulated key, sealed metadata, size, chunk count, seen,
+//	            body in file, epoch, commit sequence (a uvarint)
 //
-// A message record of version 1 or 2 is read without the fields it lacks,
-// as one whose body is in the c bucket and whose epoch is 0.
+// A message record of version 1 to 3 is read without the fields it lacks:
+// its sequence is 0, and a record of version 1 or 2 has its body in the c
+// bucket and epoch 0.
 //
 // # Epoch layer
 //
@@ -75,8 +76,8 @@
 //
 // # Deletion
 //
-// Deleting an inbox or message removes its records, index entries and body
-// files, but bbolt keeps freed pages with their old bytes until it reuses
+// Deleting an inbox or message removes its records, body files and, after
+// the commit, its index entries, but bbolt keeps freed pages with their old bytes until it reuses
 // them. The store does not compact the file to erase them: compaction
 // copies the whole database while it blocks writers, and it would still
 // leave the old bytes in the file system's free blocks. It relies on the

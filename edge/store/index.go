@@ -103,25 +103,40 @@ func (x *inboxIndex) lookup(m map[hashKey][idLen]byte, hash []byte) ([]byte, boo
 	return id[:], true
 }
 
-// load adds the entries of every inbox record in tx and returns how many
-// records it could not index. A record that does not decode has its
-// hashes in the part that failed. A record whose id has another length,
-// or whose hash is filed already, would take another inbox's entry.
-// Neither stops the edge from starting: such an inbox is only not found by
-// token or address, and the sweep deletes it by its expiry entry.
-func (x *inboxIndex) load(tx *bbolt.Tx) (skipped int, err error) {
+// load files the hashes of every inbox record in tx and returns how many
+// hashes it could not file. A record that does not decode gets no
+// entries. A hash that another record has filed already keeps its first
+// entry, while the record's other hash is still filed, so that its inbox
+// stays reachable by it and its address stays taken. Neither case stops
+// the edge from starting, and the sweep deletes such records at expiry.
+func (x *inboxIndex) load(tx *bbolt.Tx) (unfiled int, err error) {
 	err = tx.Bucket(bucketInboxes).ForEach(func(id, record []byte) error {
 		token, address, err := decodeInboxHashes(record)
-		if err != nil {
-			skipped++
+		if err != nil || len(id) != idLen {
+			unfiled += 2
 			return nil
 		}
-		if x.reserve(Inbox{ID: id, TokenHash: token, AddressHash: address}) != nil {
-			skipped++
+		if !x.file(x.byToken, token, id) {
+			unfiled++
+		}
+		if !x.file(x.byAddress, address, id) {
+			unfiled++
 		}
 		return nil
 	})
-	return skipped, err
+	return unfiled, err
+}
+
+// file adds one entry unless its key is filed already.
+func (x *inboxIndex) file(m map[hashKey][idLen]byte, hash, id []byte) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	key := keyOf(hash)
+	if _, taken := m[key]; taken {
+		return false
+	}
+	m[key] = [idLen]byte(id)
+	return true
 }
 
 // dropLegacyIndexes deletes the index buckets that earlier versions kept

@@ -180,9 +180,10 @@ func assertNotIndexed(t *testing.T, s *Store, in Inbox) {
 	}
 }
 
-// A record that cannot be indexed, because it does not decode or its
-// hash is filed already, does not stop the store from opening.
-func TestOpen_SkipsRecordsItCannotIndex(t *testing.T) {
+// A record that does not decode, or whose hash another record has, does
+// not stop the store from opening. The other hash of such a record is
+// still indexed, so its address stays taken.
+func TestOpen_IndexesWhatItCan(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, testEpochKeys(t, dir))
 	if err != nil {
@@ -201,26 +202,53 @@ func TestOpen_SkipsRecordsItCannotIndex(t *testing.T) {
 	if err != nil {
 		t.Fatalf("write the records: %v", err)
 	}
-
-	index := newInboxIndex()
-	var skipped int
-	err = s.db.View(func(tx *bbolt.Tx) (err error) {
-		skipped, err = index.load(tx)
-		return err
-	})
-	if err != nil || skipped != 2 {
-		t.Errorf("load: got %d skipped, %v; want 2 skipped, no error", skipped, err)
-	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 
 	reopened := openTestStore(t, dir)
-	got, err := reopened.InboxByToken(first.TokenHash)
-	if err != nil {
-		t.Fatalf("InboxByToken: %v", err)
+
+	if got := reopened.Unindexed(); got != 3 {
+		t.Errorf("Unindexed: got %d, want 3 (two of the broken record, one of the twin)", got)
 	}
-	if !bytes.Equal(got.ID, first.ID) && !bytes.Equal(got.ID, twin.ID) {
-		t.Errorf("InboxByToken: got id %x, want %x or %x", got.ID, first.ID, twin.ID)
+	for _, in := range []Inbox{first, twin} {
+		got, err := reopened.InboxByAddress(in.AddressHash)
+		if err != nil || !bytes.Equal(got.ID, in.ID) {
+			t.Errorf("InboxByAddress: got id %x, %v; want %x", got.ID, err, in.ID)
+		}
+	}
+	byToken, err := reopened.InboxByToken(first.TokenHash)
+	if err != nil || (!bytes.Equal(byToken.ID, first.ID) && !bytes.Equal(byToken.ID, twin.ID)) {
+		t.Errorf("InboxByToken: got id %x, %v; want %x or %x", byToken.ID, err, first.ID, twin.ID)
+	}
+	again := newTestInbox(t, testNow.Add(time.Hour))
+	again.AddressHash = twin.AddressHash
+	if err := reopened.CreateInbox(again); !errors.Is(err, ErrAddressTaken) {
+		t.Errorf("CreateInbox with the twin's address: got %v, want ErrAddressTaken", err)
+	}
+}
+
+// The sweep removes the index entries of an expired inbox whose record is
+// damaged after its hashes, so that its address can be given out again.
+func TestDeleteExpired_CorruptRecordLeavesNoEntries(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	in := createTestInbox(t, s, testNow.Add(-time.Minute))
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		record := tx.Bucket(bucketInboxes).Get(in.ID)
+		return tx.Bucket(bucketInboxes).Put(in.ID, bytes.Clone(record[:len(record)-1]))
+	})
+	if err != nil {
+		t.Fatalf("damage the record: %v", err)
+	}
+
+	if _, err := s.DeleteExpired(testNow, 10); err != nil {
+		t.Fatalf("DeleteExpired: %v", err)
+	}
+
+	assertNotIndexed(t, s, in)
+	retaken := newTestInbox(t, testNow.Add(time.Hour))
+	retaken.AddressHash = in.AddressHash
+	if err := s.CreateInbox(retaken); err != nil {
+		t.Errorf("CreateInbox with the swept inbox's address: %v", err)
 	}
 }

@@ -57,6 +57,8 @@ type Store struct {
 	framePool sync.Pool
 	// index finds inboxes by token and address hash.
 	index *inboxIndex
+	// unindexed counts the hashes Open could not index; see Unindexed.
+	unindexed int
 	// commits groups the writes of CreateInbox and AddMessages, the ones
 	// that many clients make at once, into shared transactions.
 	commits *committer
@@ -83,6 +85,7 @@ func Open(dir string, epochs *seal.EpochKeys) (*Store, error) {
 
 func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) {
 	index := newInboxIndex()
+	var unindexed int
 	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{bucketInboxes, bucketExpiry, bucketMessages} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -92,7 +95,8 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 		if err := dropLegacyIndexes(tx); err != nil {
 			return err
 		}
-		_, err := index.load(tx)
+		var err error
+		unindexed, err = index.load(tx)
 		return err
 	})
 	if err != nil {
@@ -106,12 +110,20 @@ func newStore(dir string, db *bbolt.DB, epochs *seal.EpochKeys) (*Store, error) 
 	if err := bodies.removeOrphans(db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, bodies: bodies, epochs: epochs, index: index, commits: newCommitter(db)}
+	s := &Store{db: db, bodies: bodies, epochs: epochs, index: index, unindexed: unindexed, commits: newCommitter(db)}
 	s.framePool.New = func() any {
 		buf := make([]byte, 0, initialFrameBuffer)
 		return &buf
 	}
 	return s, nil
+}
+
+// Unindexed returns how many token and address hashes of the stored
+// inboxes Open could not index: those of records that do not decode, and
+// hashes that another record has already. Each such inbox is not found by
+// that hash until it expires.
+func (s *Store) Unindexed() int {
+	return s.unindexed
 }
 
 // Close closes the file. It commits the grouped writes already queued

@@ -84,7 +84,8 @@ func deleteByExpiryKey(tx *bbolt.Tx, key []byte) (Inbox, error) {
 	case errors.Is(err, ErrNotFound):
 		return Inbox{}, tx.Bucket(bucketExpiry).Delete(key)
 	case errors.Is(err, ErrCorruptRecord):
-		return Inbox{ID: append([]byte(nil), id...)}, deleteCorruptInbox(tx, key)
+		corrupt := corruptInbox(tx, id)
+		return corrupt, deleteCorruptInbox(tx, key)
 	case err != nil:
 		return Inbox{}, err
 	}
@@ -94,9 +95,19 @@ func deleteByExpiryKey(tx *bbolt.Tx, key []byte) (Inbox, error) {
 	return in, deleteInbox(tx, in)
 }
 
-// deleteCorruptInbox deletes an inbox whose record does not decode. Its
-// index entries, if it had any, stay until the next Open, because only the
-// record has their keys; they lead to no record and so to ErrNotFound.
+// corruptInbox returns the id of an inbox whose record does not decode,
+// with the hashes at the record's start when they still decode, so that
+// the caller can remove its index entries.
+func corruptInbox(tx *bbolt.Tx, id []byte) Inbox {
+	in := Inbox{ID: bytes.Clone(id)}
+	token, address, err := decodeInboxHashes(tx.Bucket(bucketInboxes).Get(id))
+	if err == nil {
+		in.TokenHash, in.AddressHash = bytes.Clone(token), bytes.Clone(address)
+	}
+	return in
+}
+
+// deleteCorruptInbox deletes an inbox whose record does not decode.
 func deleteCorruptInbox(tx *bbolt.Tx, key []byte) error {
 	id := key[8:]
 	if err := tx.Bucket(bucketExpiry).Delete(key); err != nil {
