@@ -93,9 +93,9 @@ func (s *Store) InboxByAddress(addressHash []byte) (Inbox, error) {
 	return in, nil
 }
 
-// indexedInbox reads the inbox that the index filed under hash, and
-// checks that the record's whole hash, which field returns, is hash: the
-// index keys on the first 16 bytes only.
+// indexedInbox reads the inbox that the index filed under hash. Because
+// the index keys on the first 16 bytes only, it then checks that the
+// record's whole hash, as field returns it, equals hash.
 func (s *Store) indexedInbox(id []byte, found bool, field func(Inbox) []byte, hash []byte) (Inbox, error) {
 	if !found {
 		return Inbox{}, ErrNotFound
