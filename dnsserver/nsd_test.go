@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -102,7 +101,7 @@ func startNSD(t testing.TB, path string, port, primaryPort int, zones []string, 
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(t, cmd.Process, exited, filepath.Join(dir, "nsd.log")) })
+	t.Cleanup(func() { stopPeer(t, "nsd", cmd.Process, exited, filepath.Join(dir, "nsd.log")) })
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	waitUntil(t, 10*time.Second, "nsd to answer", func() bool {
@@ -152,22 +151,6 @@ key:
 `, zone, zone, primaryPort, testKeyName, testKeyName)
 	}
 	return conf
-}
-
-// stopProcess ends a process the test started: SIGTERM by its PID, then
-// SIGKILL if it has not exited within five seconds.
-func stopProcess(t testing.TB, p *os.Process, exited <-chan error, logFile string) {
-	t.Helper()
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = p.Kill()
-		<-exited
-	}
-	if t.Failed() {
-		t.Logf("nsd log:\n%s", readFile(logFile))
-	}
 }
 
 func readFile(path string) string {

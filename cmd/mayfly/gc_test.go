@@ -11,12 +11,7 @@ import (
 
 // Without GOGC in the environment, tuneGC starts at the highest target.
 func TestTuneGC_DefaultTarget(t *testing.T) {
-	t.Setenv("GOGC", "") // restores the variable after the test
-	if err := os.Unsetenv("GOGC"); err != nil {
-		t.Fatalf("unset GOGC: %v", err)
-	}
-	previous := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(previous) })
+	withoutGOGC(t)
 
 	stop := tuneGC()
 	defer stop()
@@ -42,12 +37,7 @@ func TestTuneGC_EnvironmentWins(t *testing.T) {
 
 // A live heap past the headroom brings the target down to Go's default.
 func TestTuneGC_FollowsLiveHeap(t *testing.T) {
-	t.Setenv("GOGC", "")
-	if err := os.Unsetenv("GOGC"); err != nil {
-		t.Fatalf("unset GOGC: %v", err)
-	}
-	previous := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(previous) })
+	withoutGOGC(t)
 	stop := tuneGC()
 	defer stop()
 
@@ -84,6 +74,18 @@ func TestGCPercentFor(t *testing.T) {
 			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", c.live>>20, got, c.want)
 		}
 	}
+}
+
+// withoutGOGC unsets GOGC and sets the target to 100 for the test, and
+// restores both after it.
+func withoutGOGC(t *testing.T) {
+	t.Helper()
+	t.Setenv("GOGC", "") // restores the variable after the test
+	if err := os.Unsetenv("GOGC"); err != nil {
+		t.Fatalf("unset GOGC: %v", err)
+	}
+	previous := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(previous) })
 }
 
 // gcPercent reads the collector's current target.

@@ -66,20 +66,20 @@ type conn struct {
 	closed  bool
 
 	// Used by the connection's goroutine only.
-	reader    *bufio.Reader // over raw, or over the TLS connection
-	tlsConn   *tls.Conn
-	pending   []byte // the rest of the command line being handed over
-	mode      readMode
-	chunkLeft int64
-	dot       *dotReader
-	awaitData <-chan struct{} // see expectData
-	verb      string          // the command that go-smtp is handling
-	line      string          // its line, without the line ending
-	needHello bool            // STARTTLS done, no EHLO or HELO since
-	closing   bool            // a 421 was sent: reads end
-	broken    bool            // the byte stream can no longer be framed: reads end
-	replies   replyState
-	held      []byte // the lines of a multi-line reply written so far
+	reader       *bufio.Reader // over raw, or over the TLS connection
+	tlsConn      *tls.Conn
+	pending      []byte // the rest of the command line being handed over
+	mode         readMode
+	chunkLeft    int64
+	dot          *dotReader
+	awaitData    <-chan struct{} // see expectData
+	verb         string          // the command that go-smtp is handling
+	line         string          // its line, without the line ending
+	needHello    bool            // STARTTLS done, no EHLO or HELO since
+	closing      bool            // a 421 was sent: reads end
+	broken       bool            // the byte stream can no longer be framed: reads end
+	replies      replyState
+	partialReply []byte // the lines of a multi-line reply written so far
 }
 
 func newConn(s *Server, raw net.Conn) *conn {
@@ -234,12 +234,12 @@ func (c *conn) setReadTimeout(d time.Duration) {
 func (c *conn) Write(p []byte) (int, error) {
 	out := c.replies.filter(c, p)
 	if c.replies.midReply {
-		c.held = append(c.held, out...)
+		c.partialReply = append(c.partialReply, out...)
 		return len(p), nil
 	}
-	if len(c.held) > 0 {
-		out = append(c.held, out...)
-		c.held = nil
+	if len(c.partialReply) > 0 {
+		out = append(c.partialReply, out...)
+		c.partialReply = nil
 	}
 	if len(out) == 0 {
 		return len(p), nil

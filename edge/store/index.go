@@ -23,15 +23,15 @@ func keyOf(hash []byte) hashKey {
 
 // inboxIndex maps the token and address hashes of the stored inboxes to
 // their ids. It lives in memory only and is rebuilt from the inbox
-// records at Open. Indexes on disk cost a creation two random B-tree
-// leaves, each rewritten whole and fsynced: with them a creation wrote 5.5
-// pages, without them 2.3, and the store's own creation rate doubled.
+// records at Open. On disk, each creation rewrote two B-tree leaves at
+// random places and fsynced them. In memory, a creation writes 2.3 pages
+// instead of 5.5, and the store creates inboxes twice as fast.
 //
-// An entry is added before the creation's commit, which reserves the
-// address against a concurrent creation, and removed if the commit fails,
-// and after an inbox's deletion commits. In between, a lookup finds an id
-// without a record and reports ErrNotFound, as it would before the commit
-// or after the deletion.
+// A creation adds its entries before its commit, which reserves the
+// address against a concurrent creation, and removes them if the commit
+// fails. A deletion removes them after its commit. In between, a lookup
+// finds an id without a record and returns ErrNotFound, as it would
+// before the commit or after the deletion.
 type inboxIndex struct {
 	mu        sync.RWMutex
 	byToken   map[hashKey][idLen]byte
@@ -53,10 +53,10 @@ func (x *inboxIndex) reserve(in Inbox) error {
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if _, taken := x.byAddress[address]; taken {
+	if _, inUse := x.byAddress[address]; inUse {
 		return ErrAddressTaken
 	}
-	if _, taken := x.byToken[token]; taken {
+	if _, inUse := x.byToken[token]; inUse {
 		return ErrDuplicate
 	}
 	id := [idLen]byte(in.ID)
@@ -132,7 +132,7 @@ func (x *inboxIndex) file(m map[hashKey][idLen]byte, hash, id []byte) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	key := keyOf(hash)
-	if _, taken := m[key]; taken {
+	if _, inUse := m[key]; inUse {
 		return false
 	}
 	m[key] = [idLen]byte(id)

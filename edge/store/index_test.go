@@ -16,7 +16,7 @@ func TestOpen_RebuildsIndex(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	kept := createTestInbox(t, s, testNow.Add(time.Hour))
+	remaining := createTestInbox(t, s, testNow.Add(time.Hour))
 	deleted := createTestInbox(t, s, testNow.Add(time.Hour))
 	if err := s.DeleteInbox(deleted.ID); err != nil {
 		t.Fatalf("DeleteInbox: %v", err)
@@ -26,7 +26,7 @@ func TestOpen_RebuildsIndex(t *testing.T) {
 	}
 
 	reopened := openTestStore(t, dir)
-	assertIndexed(t, reopened, kept)
+	assertIndexed(t, reopened, remaining)
 	assertNotIndexed(t, reopened, deleted)
 	retaken := newTestInbox(t, testNow.Add(time.Hour))
 	retaken.AddressHash = deleted.AddressHash
@@ -34,16 +34,16 @@ func TestOpen_RebuildsIndex(t *testing.T) {
 		t.Errorf("CreateInbox with a deleted inbox's address: %v", err)
 	}
 	again := newTestInbox(t, testNow.Add(time.Hour))
-	again.AddressHash = kept.AddressHash
+	again.AddressHash = remaining.AddressHash
 	if err := reopened.CreateInbox(again); !errors.Is(err, ErrAddressTaken) {
 		t.Errorf("CreateInbox with a live inbox's address: got %v, want ErrAddressTaken", err)
 	}
 }
 
-// A store written by a version that kept its indexes in bbolt buckets
+// A store written by a version that remaining its indexes in bbolt buckets
 // opens with the buckets gone and every inbox found through the index
 // rebuilt from the records.
-func TestOpen_DropsIndexBucketsOfEarlierVersions(t *testing.T) {
+func TestOpen_DropsLegacyIndexBuckets(t *testing.T) {
 	dir := t.TempDir()
 	in := newTestInbox(t, testNow.Add(time.Hour))
 	db, err := bbolt.Open(filepath.Join(dir, FileName), 0o600, nil)
@@ -89,7 +89,7 @@ func TestOpen_DropsIndexBucketsOfEarlierVersions(t *testing.T) {
 // The index keys on the first 16 bytes of a hash. A hash that shares them
 // with a stored one but differs after them finds nothing, and a create
 // with it is rejected, so it cannot shadow the first inbox.
-func TestIndex_HashesSharingTheirFirst16Bytes(t *testing.T) {
+func TestIndex_SharedPrefixFindsNothing(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
 	in := createTestInbox(t, s, testNow.Add(time.Hour))
 	token := withByte(in.TokenHash, 31, in.TokenHash[31]^1)

@@ -76,17 +76,7 @@ func newDecoder(record []byte, maxVersion byte) *decoder {
 // bytes returns a copy, because bbolt's values are valid only inside their
 // transaction.
 func (d *decoder) bytes() []byte {
-	n := d.uvarint()
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.buf)) {
-		d.fail("byte string longer than the record")
-		return nil
-	}
-	out := append([]byte(nil), d.buf[:n]...)
-	d.buf = d.buf[n:]
-	return out
+	return append([]byte(nil), d.view()...)
 }
 
 // view returns a byte string without copying it, for use inside the
